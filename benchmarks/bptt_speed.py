@@ -1,0 +1,92 @@
+"""Benchmark: the hand-written NumPy BPTT against TensorFlow's autodiff, forward + backward of one batch.
+
+Shapes N = 64 reviews, T = 200 steps, D = 128 inputs, H = 128 hidden units, float32 -- Day 1's model. TensorFlow runs
+keras.layers.SimpleRNN + Dense under tf.GradientTape inside tf.function; both compute the same loss and the
+gradients of all weights, the inputs and h0. The two alternate, repeat by repeat, so machine noise hits both alike.
+The last line printed is `ratio numpy/tensorflow: X.XX` (median time over median time; below 1 NumPy is faster).
+
+    python benchmarks/bptt_speed.py [--repeats 30]
+"""
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import day2_bptt_numpy as bptt
+from cli import Parser, non_negative_int, positive_int
+
+
+def numpy_step(x, y, h0, params):
+    loss, cache = bptt.forward(x, y, h0, params)
+    return loss, bptt.backward(cache)
+
+
+def make_tf_step(params, T, D, H):
+    rnn, dense = keras.layers.SimpleRNN(H), keras.layers.Dense(1)
+    rnn.build((None, T, D))
+    dense.build((None, H))
+    rnn.set_weights([params["W_xh"], params["W_hh"], params["b_h"]])
+    dense.set_weights([params["W_hy"], params["b_y"]])
+    variables = [*rnn.trainable_weights, *dense.trainable_weights]
+
+    @tf.function
+    def step(x, y, h0):
+        with tf.GradientTape() as tape:
+            tape.watch([x, h0])
+            z = dense(rnn(x, initial_state=h0))[:, 0]
+            loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(y, z))
+        return loss, tape.gradient(loss, variables + [x, h0])
+
+    return step
+
+
+def main(argv=None):
+    parser = Parser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=positive_int, default=30, help="timed runs of each (default %(default)s)")
+    parser.add_argument("--batch", type=positive_int, default=64, help="N (default %(default)s)")
+    parser.add_argument("--seq-len", type=positive_int, default=200, help="T (default %(default)s)")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default %(default)s)")
+    args = parser.parse_args(argv)
+    N, T, D, H = args.batch, args.seq_len, 128, 128
+
+    rng = np.random.default_rng(args.seed)
+    params = bptt.init_params(D, H, rng, scale=1.0, dtype=np.float32)
+    x, y, h0 = bptt.make_batch(N, T, D, H, rng, np.float32)
+    tf_step = make_tf_step(params, T, D, H)
+    xt, yt, h0t = tf.constant(x), tf.constant(y), tf.constant(h0)
+
+    # same loss, same gradient: the race is fair
+    loss_np, grads_np = numpy_step(x, y, h0, params)
+    loss_tf, grads_tf = tf_step(xt, yt, h0t)
+    worst = max(float(np.max(np.abs(grads_np[k] - g.numpy())) / np.max(np.abs(g.numpy())))
+                for k, g in zip(["W_xh", "W_hh", "b_h", "W_hy", "b_y", "x", "h0"], grads_tf))
+    print(f"N={N} T={T} D={D} H={H} float32; loss numpy {loss_np:.6f}, tensorflow {float(loss_tf):.6f}; "
+          f"largest gradient difference {worst:.1e} (relative to each gradient's largest entry)")
+
+    for _ in range(3):  # warm-up: tracing, caches, thread pools
+        numpy_step(x, y, h0, params)
+        tf_step(xt, yt, h0t)
+    times = {"numpy": [], "tensorflow": []}
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        numpy_step(x, y, h0, params)
+        times["numpy"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        _, grads = tf_step(xt, yt, h0t)
+        grads[0].numpy()  # results in hand, as NumPy's are
+        times["tensorflow"].append(time.perf_counter() - start)
+    med = {k: float(np.median(v)) for k, v in times.items()}
+    for k, v in times.items():
+        print(f"{k:>10}: median {1e3 * med[k]:.1f} ms (min {1e3 * min(v):.1f}, max {1e3 * max(v):.1f}) "
+              f"over {args.repeats} runs")
+    print(f"ratio numpy/tensorflow: {med['numpy'] / med['tensorflow']:.2f}")
+
+
+if __name__ == "__main__":
+    main()

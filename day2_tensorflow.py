@@ -1,0 +1,293 @@
+"""Day 2 (Keras): look inside the trained Day-1 SimpleRNN -- how the error flows back through time, and how fast
+the network forgets.
+
+What it shows, on the real trained model rather than in words:
+  1. Gradient through time: for test reviews that fill all 200 positions, ||dL/dh_t|| at every word t, found by
+     running the trained layer's own cell step by step under tf.GradientTape. The seed text claims the gradient from
+     word 200 has "functionally vanished to 0.000000001" by word 1; this measures the ratio.
+  2. The amnesia probe: a strongly positive (or negative) phrase followed by N words of neutral filler about popcorn
+     and the theatre. Its effect on P(positive), against the filler alone, is traced for every N; the memory
+     half-life is the first N at which the effect drops below half of its value at N = 0.
+
+    python day1_tensorflow.py --data-dir ../shared/data     # train once: runs/day1/model.keras
+    python day2_tensorflow.py --data-dir ../shared/data     # uses that model: runs/day2/*.png, metrics.json
+
+Measured numbers against the seed's claims: notes/day2.md, "Inside the trained model".
+"""
+import json
+import os
+import time
+
+import day1_tensorflow as day1  # Day 1's data, model and flags: Day 2 looks inside the same network
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
+
+from cli import fail, positive_int
+
+DAY1_MODEL = os.path.join("runs", "day1", "model.keras")
+POSITIVE = "i absolutely loved this movie"
+NEGATIVE = "i absolutely hated this movie"
+# Neutral filler about the popcorn and the theatre: words inside the 10,000-word vocabulary, no opinion of the film.
+FILLER = (
+    "we got to the theater early and bought a large box of popcorn with extra butter and two big drinks then we "
+    "found our seats near the middle of the room the popcorn was hot and a little too salty so i went back to the "
+    "lobby for some water the line was long because the kid at the counter was new and kept dropping the cups when "
+    "i came back the lights were still on and people were still walking in with their own snacks and coats a man "
+    "behind us talked on his phone about his car and the woman next to him opened a bag of candy very slowly the "
+    "floor was sticky and my seat was a bit old but the room was warm and quiet and we waited for the lights to go "
+    "down while the kids in front of us shared a second box of popcorn and asked their father about the parking"
+)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 1. The gradient through time in the trained network
+# ---------------------------------------------------------------------------------------------------------------
+
+def grad_norms_through_time(model, x, y, batch_size=500):
+    """||dL_n/dh_t|| for every review n and word t = 1..T. x: (N, T) word indices, y: (N,) labels -> (N, T).
+
+    L_n is review n's own cross-entropy, computed from the logit z = h_T W_hy + b_y (not from the rounded sigmoid
+    output, whose clipping would zero the gradient of confident reviews). The reviews of a batch are independent,
+    so one tape over the batch's summed loss gives each review's own gradient in its own row.
+    """
+    embedding, rnn, dense = model.layers
+    norms = []
+    for start in range(0, len(x), batch_size):
+        xs = embedding(x[start:start + batch_size])                 # (n, T, D): x_t for every word
+        h = tf.zeros((xs.shape[0], rnn.units))                      # h_0 = 0, as in Keras's SimpleRNN
+        hs = []
+        with tf.GradientTape() as tape:
+            for t in range(xs.shape[1]):
+                h, _ = rnn.cell(xs[:, t], h)                        # h_t = tanh(x_t W_xh + h_{t-1} W_hh + b_h)
+                hs.append(h)
+            z = h @ dense.kernel + dense.bias                      # logit of P(positive)
+            labels = tf.constant(y[start:start + batch_size, None], tf.float32)
+            loss = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(labels, z))
+        dh = tape.gradient(loss, hs)                                # T tensors (n, H): dL/dh_t
+        norms.append(np.stack([tf.norm(g, axis=1).numpy() for g in dh], axis=1))
+    return np.concatenate(norms).astype(np.float64)
+
+
+def full_length_reviews(x, y, count):
+    """The first `count` reviews that fill every position (no padding in front), with their labels."""
+    full = np.flatnonzero(x[:, 0] != day1.PAD)[:count]
+    return x[full], y[full]
+
+
+def plot_grad_through_time(norms, ratio, path):
+    t = np.arange(1, norms.shape[1] + 1)
+    q25, median, q75 = np.percentile(norms, [25, 50, 75], axis=0)
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    ax.fill_between(t, q25, q75, alpha=0.3, label="quartiles (25%-75%)")
+    ax.semilogy(t, median, label="median")
+    ax.axhline(median[-1] * 1e-9, color="r", ls="--", label="seed's claim: 1e-9 of the last word's")
+    ax.set(xlim=(len(t), 1), xlabel="word t (the loss is read after word 200, on the left)",
+           ylabel=r"$\|\partial L / \partial h_t\|$",
+           title=f"Trained SimpleRNN, {len(norms)} test reviews: median ratio word 1 / word {len(t)} = {ratio:.2g}")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2. The amnesia probe
+# ---------------------------------------------------------------------------------------------------------------
+
+def encode(text, word_index, vocab_size):
+    """Text -> word indices as Day 1's model reads them (rank + 3). Raises ValueError naming out-of-vocabulary words."""
+    words = text.lower().split()
+    unknown = [w for w in words if word_index.get(w, vocab_size) + day1.INDEX_FROM >= vocab_size]
+    if unknown:
+        raise ValueError(f"not among the {vocab_size:,} words the model knows: {', '.join(dict.fromkeys(unknown))}")
+    return [word_index[w] + day1.INDEX_FROM for w in words]
+
+
+def place(phrase, filler, n, maxlen):
+    """phrase followed by exactly the first n filler words, padded in front to maxlen (as Day 1 pads reviews)."""
+    words = list(phrase) + [filler[i % len(filler)] for i in range(n)]
+    if len(words) > maxlen:
+        raise ValueError(f"{len(phrase)} phrase words + {n} filler words do not fit in maxlen {maxlen}")
+    return day1.pad([words], maxlen)[0]
+
+
+def amnesia_effects(model, phrase, filler, maxlen):
+    """Effect of the phrase at N = 0 .. maxlen - len(phrase): P(phrase + N filler) - P(N filler alone)."""
+    ns = np.arange(maxlen - len(phrase) + 1)
+    with_phrase = np.stack([place(phrase, filler, n, maxlen) for n in ns])
+    alone = np.stack([place([], filler, n, maxlen) for n in ns])
+    p = model.predict(np.concatenate([with_phrase, alone]), batch_size=512, verbose=0)[:, 0].astype(np.float64)
+    return p[: len(ns)] - p[len(ns):]
+
+
+def half_life(effects):
+    """The smallest N at which the effect falls below half of its N = 0 value (None if it never does)."""
+    below = np.flatnonzero(effects / effects[0] < 0.5) if effects[0] != 0 else []
+    return int(below[0]) if len(below) else None
+
+
+def plot_amnesia(effects, half_lives, path):
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    for (name, phrase), e in effects.items():
+        hl = half_lives[name]
+        ax.plot(np.arange(len(e)), e, label=f"\"{phrase}\" (half-life {hl if hl is not None else 'not reached'})")
+        if hl is not None:
+            ax.plot(hl, e[hl], "ko", ms=4)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.axvline(150, color="gray", ls=":", label="the seed's 150-word tangent")
+    ax.set(xlabel="N, filler words after the phrase", ylabel="P(positive | phrase + filler) - P(positive | filler)",
+           title="The amnesia probe: how long the opening phrase is remembered")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 3. The script
+# ---------------------------------------------------------------------------------------------------------------
+
+def make_parser():
+    parser = day1.make_parser(__doc__)  # Day 1's flags, same defaults: training here trains exactly as Day 1 does
+    parser.add_argument("--model", default=None,
+                        help=f"a saved Day-1 model.keras (default: {DAY1_MODEL} if it exists, else train one)")
+    parser.add_argument("--num-reviews", type=positive_int, default=1000,
+                        help="full-length test reviews for the gradient statistics (default %(default)s)")
+    parser.add_argument("--phrase-positive", default=POSITIVE, help="the positive phrase (default %(default)r)")
+    parser.add_argument("--phrase-negative", default=NEGATIVE, help="the negative phrase (default %(default)r)")
+    parser.add_argument("--filler", default=FILLER,
+                        help="neutral filler text, repeated as needed (default: a paragraph about the popcorn)")
+    parser.set_defaults(out=os.path.join("runs", "day2"))
+    return parser
+
+
+def load_day1_model(path, args):
+    """Load a saved Day-1 model and check it fits the flags; exits 1 with one line if it does not."""
+    try:
+        model = keras.models.load_model(path)
+    except Exception as exc:  # a missing, truncated or foreign file: keras raises many kinds
+        fail(f"could not load the model {path} ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+             "; train one with day1_tensorflow.py or leave out --model")
+    kinds = [type(layer).__name__ for layer in model.layers]
+    if kinds != ["Embedding", "SimpleRNN", "Dense"]:
+        fail(f"{path} is not a Day-1 model (layers {', '.join(kinds)}; expected Embedding, SimpleRNN, Dense)")
+    if model.layers[0].input_dim != args.vocab_size or model.input_shape[1] not in (None, args.maxlen):
+        fail(f"{path} was trained with --vocab-size {model.layers[0].input_dim} and --maxlen {model.input_shape[1]}; "
+             "pass the same values")
+    return model
+
+
+def get_model(args):
+    """Day 1's saved model if there is one, else train it exactly as Day 1 does. Returns (model, test data, acc)."""
+    path = args.model or (DAY1_MODEL if os.path.exists(DAY1_MODEL) else None)
+    if path is None:
+        print(f"No saved Day-1 model ({DAY1_MODEL} or --model): training one as Day 1 does.")
+        model, (_, _, test_data), _, results = day1.get_trained_model(args)
+        return model, test_data, results["test_accuracy"]
+    model = load_day1_model(path, args)
+    print(f"Using the Day-1 model {path}")
+    _, _, test_data = day1.load_padded(args)
+    _, accuracy = model.evaluate(*test_data, batch_size=512, verbose=0)
+    print(f"Test accuracy {accuracy:.4f}")
+    return model, test_data, float(accuracy)
+
+
+def main(argv=None):
+    parser = make_parser()
+    args = day1.check_args(parser, parser.parse_args(argv))
+    if args.model and not os.path.isfile(args.model):
+        fail(f"--model {args.model}: no such file; train one with day1_tensorflow.py or leave out --model")
+    start = time.perf_counter()
+    try:
+        word_index = day1.load_word_index(args.data_dir)
+        texts = {}
+        for name, flag, text in (("positive", "--phrase-positive", args.phrase_positive),
+                                 ("negative", "--phrase-negative", args.phrase_negative),
+                                 ("filler", "--filler", args.filler)):
+            try:
+                texts[name] = (text, encode(text, word_index, args.vocab_size))
+            except ValueError as exc:
+                parser.error(f"argument {flag}: {exc}")
+            if not texts[name][1] or (name != "filler" and len(texts[name][1]) >= args.maxlen):
+                parser.error(f"argument {flag}: needs 1 to {args.maxlen - 1} words")
+        filler = texts.pop("filler")[1]
+        keras.utils.set_random_seed(args.seed)
+        model, (x_test, y_test), test_accuracy = get_model(args)
+    except day1.DataError as exc:
+        fail(str(exc))
+
+    # 1. gradient through time
+    x_full, y_full = full_length_reviews(x_test, y_test, args.num_reviews)
+    if len(x_full) == 0:
+        fail(f"no test review fills all {args.maxlen} positions; lower --maxlen")
+    grad_start = time.perf_counter()
+    norms = grad_norms_through_time(model, x_full, y_full)
+    grad_seconds = time.perf_counter() - grad_start
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = norms[:, 0] / norms[:, -1]
+    ratio = float(np.median(ratios))
+    q25, median, q75 = np.percentile(norms, [25, 50, 75], axis=0)
+
+    # 2. amnesia
+    effects = {(name, text): amnesia_effects(model, ids, filler, args.maxlen) for name, (text, ids) in texts.items()}
+    half_lives = {name: half_life(e) for (name, _), e in effects.items()}
+
+    try:
+        os.makedirs(args.out, exist_ok=True)
+        paths = {n: os.path.join(args.out, n) for n in ("grad_through_time.png", "amnesia.png", "metrics.json")}
+        plot_grad_through_time(norms, ratio, paths["grad_through_time.png"])
+        plot_amnesia(effects, half_lives, paths["amnesia.png"])
+        if args.model is None and not os.path.exists(DAY1_MODEL):
+            paths["model.keras"] = os.path.join(args.out, "model.keras")
+            model.save(paths["model.keras"])
+        metrics = {
+            "test_accuracy": test_accuracy,
+            "grad_ratio_first_to_last": ratio,
+            "grad_ratio_first_to_last_quartiles": [float(v) for v in np.percentile(ratios, [25, 75])],
+            "grad_ratio_of_medians": float(median[0] / median[-1]),
+            "grad_num_reviews": len(x_full),
+            "grad_norm_median_per_step": median.tolist(),
+            "grad_norm_q25_per_step": q25.tolist(),
+            "grad_norm_q75_per_step": q75.tolist(),
+            "grad_seconds": round(grad_seconds, 2),
+            "amnesia_half_life_positive": half_lives["positive"],
+            "amnesia_half_life_negative": half_lives["negative"],
+            "amnesia_effect_positive": effects[("positive", args.phrase_positive)].tolist(),
+            "amnesia_effect_negative": effects[("negative", args.phrase_negative)].tolist(),
+            "amnesia_filler": args.filler,
+            "seconds_total": round(time.perf_counter() - start, 2),
+            "settings": vars(args),
+        }
+        with open(paths["metrics.json"], "w", encoding="utf-8") as f:
+            json.dump(metrics, f, indent=1)
+    except OSError as exc:
+        fail(f"could not write to {args.out}: {exc.strerror or exc}")
+
+    print_summary(metrics, effects, args)
+    for path in paths.values():
+        print(f"wrote {path}")
+    return metrics
+
+
+def print_summary(m, effects, args):
+    last = args.maxlen
+    print(f"\nGradient through time ({m['grad_num_reviews']} full-length test reviews, {m['grad_seconds']:.1f} s):")
+    print(f"  seed's claim : ||dL/dh_1|| / ||dL/dh_{last}|| = 1e-9 ('functionally vanished')")
+    print(f"  measured     : median {m['grad_ratio_first_to_last']:.3g} "
+          f"(quartiles {m['grad_ratio_first_to_last_quartiles'][0]:.3g} - "
+          f"{m['grad_ratio_first_to_last_quartiles'][1]:.3g})")
+    print("Amnesia probe (effect of the phrase on P(positive), against the same filler alone):")
+    for (name, text), e in effects.items():
+        hl = m[f"amnesia_half_life_{name}"]
+        at150 = f", after 150 filler words {e[150]:+.3f}" if len(e) > 150 else ""
+        print(f"  {name:8s} \"{text}\": {e[0]:+.3f} right at the end{at150}; half-life "
+              f"{f'{hl} words' if hl is not None else f'not reached within {len(e) - 1} words'}")
+
+
+if __name__ == "__main__":
+    main()

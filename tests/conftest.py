@@ -1,0 +1,34 @@
+"""Shared fixtures: the repo root on sys.path, quiet TensorFlow, and a small IMDB-format data folder."""
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def write_imdb_npz(path, n_train=60, n_test=40, vocab=300, max_len=40, seed=0):
+    """A small file in Keras's imdb.npz format: object arrays of word-rank lists, int64 labels."""
+    rng = np.random.default_rng(seed)
+
+    def reviews(n):
+        out = np.empty(n, dtype=object)
+        for i in range(n):
+            out[i] = [int(w) for w in rng.integers(1, vocab, rng.integers(3, max_len))]
+        return out
+
+    np.savez(path, x_train=reviews(n_train), y_train=rng.integers(0, 2, n_train),
+             x_test=reviews(n_test), y_test=rng.integers(0, 2, n_test))
+
+
+@pytest.fixture
+def imdb_dir(tmp_path):
+    """A data folder holding a small imdb.npz and a matching imdb_word_index.json."""
+    write_imdb_npz(tmp_path / "imdb.npz")
+    (tmp_path / "imdb_word_index.json").write_text(json.dumps({f"w{r}": r for r in range(1, 300)}))
+    return tmp_path

@@ -1,0 +1,233 @@
+"""Day 2 (NumPy): the hand-derived BPTT checked three ways -- finite differences, TensorFlow autodiff, and the
+Pascanu-Mikolov-Bengio bound -- plus truncation, determinism and the script's behaviour."""
+import json
+
+import numpy as np
+import pytest
+
+import day2_bptt_numpy as bptt
+
+SHAPES = [(3, 5, 4, 6), (1, 1, 3, 2), (2, 1, 4, 4), (1, 7, 2, 5), (4, 3, 5, 3)]  # (N, T, D, H), incl. T=1, N=1
+
+
+def problem(N, T, D, H, seed=0, scale=1.0, dtype=np.float64):
+    """Random weights, inputs, labels and a non-zero h0 (so dL/dh0 is a real check)."""
+    rng = np.random.default_rng(seed)
+    params = bptt.init_params(D, H, rng, scale, dtype)
+    params["b_h"] = (0.1 * rng.standard_normal(H)).astype(dtype)
+    params["b_y"] = (0.1 * rng.standard_normal(1)).astype(dtype)
+    x, y, _ = bptt.make_batch(N, T, D, H, rng, dtype)
+    h0 = (0.5 * rng.standard_normal((N, H))).astype(dtype)
+    return x, y, h0, params
+
+
+def rel_error(a, b):
+    """Largest element-wise difference, relative to the larger of the two arrays' largest magnitude."""
+    scale = max(np.max(np.abs(a)), np.max(np.abs(b)), 1e-300)
+    return float(np.max(np.abs(a - b)) / scale)
+
+
+def numerical_gradient(f, array, eps=1e-5):
+    """Centred finite differences of the scalar f() with respect to every entry of `array` (changed in place)."""
+    grad = np.zeros_like(array)
+    it = np.nditer(array, flags=["multi_index"])
+    for _ in it:
+        i = it.multi_index
+        old = array[i]
+        array[i] = old + eps
+        plus = f()
+        array[i] = old - eps
+        minus = f()
+        array[i] = old
+        grad[i] = (plus - minus) / (2 * eps)
+    return grad
+
+
+# --- 1. finite differences, float64: max relative error <= 1e-7 ------------------------------------------------
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_gradients_match_finite_differences(shape):
+    x, y, h0, params = problem(*shape)
+    _, cache = bptt.forward(x, y, h0, params)
+    grads = bptt.backward(cache)
+
+    def loss():
+        return bptt.forward(x, y, h0, params)[0]
+
+    for name in bptt.PARAM_NAMES:
+        assert rel_error(numerical_gradient(loss, params[name]), grads[name]) <= 1e-7, name
+    assert rel_error(numerical_gradient(loss, x), grads["x"]) <= 1e-7
+    assert rel_error(numerical_gradient(loss, h0), grads["h0"]) <= 1e-7
+
+
+def test_dh_is_the_gradient_of_each_hidden_state():
+    """dL/dh_t by finite differences: h_t is the h0 of the rest of the sequence."""
+    N, T, D, H = 2, 4, 3, 5
+    x, y, h0, params = problem(N, T, D, H)
+    grads = bptt.backward(bptt.forward(x, y, h0, params)[1])
+    for t in range(1, T + 1):
+        h_t = bptt.forward(x[:, :t], y, h0, params)[1][2][t].copy()
+        tail = x[:, t:]
+
+        def loss():
+            if tail.shape[1] == 0:
+                z = h_t @ params["W_hy"] + params["b_y"]
+                return np.mean(np.logaddexp(0, z[:, 0]) - y * z[:, 0])
+            return bptt.forward(tail, y, h_t, params)[0]
+
+        assert rel_error(numerical_gradient(loss, h_t), grads["dh"][:, t - 1]) <= 1e-7, t
+
+
+# --- 2. TensorFlow autodiff: same loss and gradients ----------------------------------------------------------
+
+def tf_loss_and_grads(x, y, h0, params):
+    """The same network as keras.layers.SimpleRNN + Dense in float32; gradients from tf.GradientTape."""
+    import keras
+    import tensorflow as tf
+
+    N, T, D = x.shape
+    H = h0.shape[1]
+    rnn = keras.layers.SimpleRNN(H, activation="tanh")
+    dense = keras.layers.Dense(1)
+    rnn.build((None, T, D))
+    dense.build((None, H))
+    rnn.set_weights([params["W_xh"], params["W_hh"], params["b_h"]])    # kernel, recurrent_kernel, bias
+    dense.set_weights([params["W_hy"], params["b_y"]])
+    xt, h0t = tf.constant(x, tf.float32), tf.constant(h0, tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch([xt, h0t])
+        z = dense(rnn(xt, initial_state=h0t))[:, 0]
+        loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.constant(y, tf.float32), z))
+    variables = [*rnn.trainable_weights, *dense.trainable_weights]
+    g = tape.gradient(loss, variables + [xt, h0t])
+    names = ["W_xh", "W_hh", "b_h", "W_hy", "b_y", "x", "h0"]
+    return float(loss), {n: np.asarray(v, np.float64) for n, v in zip(names, g)}
+
+
+@pytest.mark.parametrize("shape", [(4, 12, 6, 8), (1, 1, 3, 2), (3, 30, 5, 7)])
+def test_gradients_match_tensorflow(shape):
+    x, y, h0, params = problem(*shape, scale=0.9)
+    params32 = {k: v.astype(np.float32) for k, v in params.items()}
+    tf_loss, tf_grads = tf_loss_and_grads(x, y, h0, params32)
+    loss, cache = bptt.forward(x.astype(np.float32), y.astype(np.float32), h0.astype(np.float32), params32)
+    grads = bptt.backward(cache)
+    # float32 on both sides: tolerance 1e-5 relative to each gradient's largest entry
+    assert abs(loss - tf_loss) <= 1e-5 * abs(tf_loss)
+    for name in tf_grads:
+        assert grads[name].dtype == np.float32
+        assert rel_error(grads[name].astype(np.float64), tf_grads[name]) <= 1e-5, name
+
+
+# --- 3. the Pascanu-Mikolov-Bengio bound ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("scale", [0.6, 1.0, 1.7])
+def test_state_jacobian_obeys_the_bound(scale):
+    N, T, D, H = 2, 25, 4, 10
+    rng = np.random.default_rng(1)
+    x, y, h0, params = problem(N, T, D, H, seed=1)
+    params["W_hh"] = scale * rng.standard_normal((H, H)) / np.sqrt(H)  # a general matrix, not orthogonal
+    _, cache = bptt.forward(x, y, h0, params)
+    sigma = np.linalg.norm(params["W_hh"], 2)
+    for k in range(0, T):
+        J = bptt.state_jacobian(cache, k, n=1)
+        assert np.linalg.norm(J, 2) <= sigma ** (T - k) * (1 + 1e-10)
+
+
+def test_state_jacobian_carries_the_error_back():
+    """dL/dh_k = dL/dh_T . dh_T/dh_k: the Jacobian product and the BPTT loop agree."""
+    N, T, D, H = 3, 9, 4, 6
+    x, y, h0, params = problem(N, T, D, H, scale=1.3)
+    _, cache = bptt.forward(x, y, h0, params)
+    grads = bptt.backward(cache)
+    for n in range(N):
+        dh_T = grads["dh"][n, T - 1]
+        for k in range(1, T):
+            np.testing.assert_allclose(dh_T @ bptt.state_jacobian(cache, k, n), grads["dh"][n, k - 1], rtol=1e-10,
+                                       atol=1e-14)
+        np.testing.assert_allclose(dh_T @ bptt.state_jacobian(cache, 0, n), grads["h0"][n], rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("scale", [0.5, 0.9])
+def test_error_falls_at_least_geometrically_when_sigma_below_one(scale):
+    x, y, h0, params = problem(4, 60, 5, 8, scale=scale)
+    norms = bptt.backward(bptt.forward(x, y, h0, params)[1])["dh_norm"]
+    # one step back multiplies by diag(1 - h^2) W_hh^T, whose norm is at most sigma_max(W_hh) = scale
+    assert np.all(norms[:-1] <= scale * norms[1:] * (1 + 1e-12))
+    assert norms[0] <= scale ** 59 * norms[-1] * (1 + 1e-9)
+
+
+# --- truncation, dtypes, determinism ------------------------------------------------------------------------------
+
+def test_truncation_to_T_is_full_bptt_and_shorter_cuts_the_error():
+    x, y, h0, params = problem(3, 10, 4, 5)
+    cache = bptt.forward(x, y, h0, params)[1]
+    full, same, cut = bptt.backward(cache), bptt.backward(cache, truncate=10), bptt.backward(cache, truncate=4)
+    for name in full:
+        np.testing.assert_array_equal(full[name], same[name])
+    assert np.all(cut["dh_norm"][:6] == 0) and np.all(cut["dh_norm"][6:] > 0)
+    np.testing.assert_array_equal(cut["dh_norm"][6:], full["dh_norm"][6:])  # inside the window nothing changes
+    assert np.all(cut["h0"] == 0) and np.all(cut["x"][:, :6] == 0)
+    assert not np.allclose(cut["W_hh"], full["W_hh"])
+
+
+def test_float32_stays_float32_and_agrees_with_float64():
+    x, y, h0, params = problem(2, 15, 4, 6)
+    g64 = bptt.backward(bptt.forward(x, y, h0, params)[1])
+    p32 = {k: v.astype(np.float32) for k, v in params.items()}
+    loss32, cache32 = bptt.forward(x.astype(np.float32), y.astype(np.float32), h0.astype(np.float32), p32)
+    g32 = bptt.backward(cache32)
+    assert np.asarray(loss32).dtype == np.float32
+    for name in bptt.PARAM_NAMES + ("x", "h0", "dh", "dh_norm"):
+        assert g32[name].dtype == np.float32, name
+        assert rel_error(g32[name].astype(np.float64), g64[name]) <= 1e-5, name
+
+
+SMALL = ["--seq-len", "30", "--hidden", "8", "--input-dim", "4", "--batch", "3", "--scales", "0.5,1,2"]
+
+
+def test_same_seed_gives_bit_identical_numbers(tmp_path):
+    bptt.main(SMALL + ["--out", str(tmp_path / "a")])
+    bptt.main(SMALL + ["--out", str(tmp_path / "b")])
+    bptt.main(SMALL + ["--out", str(tmp_path / "c"), "--seed", "1"])
+    a, b, c = (json.loads((tmp_path / d / "gradient_norms.json").read_text())["results"] for d in "abc")
+    assert a == b
+    assert a != c
+
+
+# --- the script --------------------------------------------------------------------------------------------------
+
+def test_script_writes_figure_json_and_table(tmp_path, capsys):
+    bptt.main(SMALL + ["--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    data = json.loads((tmp_path / "gradient_norms.json").read_text())
+    assert (tmp_path / "gradient_norms.png").stat().st_size > 0
+    assert f"wrote {tmp_path / 'gradient_norms.png'}" in printed
+    assert [r["scale"] for r in data["results"]] == [0.5, 1.0, 2.0]
+    for r in data["results"]:
+        assert len(r["dh_norm"]) == 30
+        assert r["ratio_first_to_last"] == pytest.approx(r["dh_norm"][0] / r["dh_norm"][-1])
+        assert f"{r['ratio_first_to_last']:.3g}" in printed
+    ratios = [r["ratio_first_to_last"] for r in data["results"]]
+    assert ratios[0] < ratios[1] < ratios[2]
+
+
+def test_overflow_is_reported_not_a_crash(tmp_path, capsys):
+    bptt.main(["--seq-len", "1500", "--hidden", "32", "--input-dim", "8", "--batch", "2", "--scales", "0.5,10",
+               "--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    data = json.loads((tmp_path / "gradient_norms.json").read_text())
+    assert data["results"][0]["finite"] and not data["results"][1]["finite"]
+    assert data["results"][1]["ratio_first_to_last"] is None
+    assert "OVERFLOW" in printed
+    assert (tmp_path / "gradient_norms.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("argv", [["--seq-len", "0"], ["--hidden", "-1"], ["--batch", "x"], ["--scales", ""],
+                                  ["--scales", ","], ["--scales", "0.5,abc"], ["--scales", "0.5,-1"],
+                                  ["--clip", "0"], ["--truncate", "0"], ["--input-dim", "2.5"], ["--seed", "-2"]])
+def test_bad_flags_exit_2_with_one_line(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        bptt.main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and argv[0] in err[0]
