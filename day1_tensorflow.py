@@ -182,9 +182,9 @@ def index_to_word_map(word_index):
     return {rank + INDEX_FROM: word for word, rank in word_index.items()}
 
 
-def pad(reviews, maxlen):
-    """Keep the *last* maxlen words and pad at the front, so every review's final word meets the final RNN step."""
-    return keras.utils.pad_sequences(reviews, maxlen=maxlen, padding="pre", truncating="pre")
+def pad(reviews, maxlen, padding="pre"):
+    """Keep the *last* maxlen words; pad at the front ("pre"), so every review's final word meets the final RNN step."""
+    return keras.utils.pad_sequences(reviews, maxlen=maxlen, padding=padding, truncating="pre")
 
 
 def load_padded(args):
@@ -195,10 +195,12 @@ def load_padded(args):
     n_val = int(round(len(x_train) * args.validation_split))
     if n_val < 1 or n_val >= len(x_train):
         raise DataError(f"{len(x_train)} training reviews cannot be split {args.validation_split} for validation")
-    x_train, y_train = pad(x_train, args.maxlen), y_train.astype("float32")
+    truncated = np.mean([len(r) > args.maxlen for r in x_train])
+    print(f"IMDB: {truncated:.1%} of the training reviews are longer than {args.maxlen} words and lose their beginning")
+    x_train, y_train = pad(x_train, args.maxlen, args.padding), y_train.astype("float32")
     # The validation reviews are the last n_val training reviews (already shuffled): the test set stays unseen.
     return ((x_train[:-n_val], y_train[:-n_val]), (x_train[-n_val:], y_train[-n_val:]),
-            (pad(x_test, args.maxlen), y_test.astype("float32")))
+            (pad(x_test, args.maxlen, args.padding), y_test.astype("float32")))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -215,7 +217,11 @@ def build_model(vocab_size=10_000, maxlen=200, embed_dim=128, units=128):
     ], name="day1_simple_rnn")
 
 
-def compile_model(model, learning_rate):
+def compile_model(model, learning_rate, decay_steps=None):
+    """Adam with gradient clipping; with decay_steps the learning rate falls from learning_rate to 0 along a cosine."""
+    if decay_steps:
+        # big steps while far from a good solution, small ones near it: the SimpleRNN stops bouncing between epochs
+        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps)
     # clipnorm caps each weight's gradient norm at 1: the exploding gradients of Day 2 cannot throw training off.
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=1.0),
                   loss="binary_crossentropy", metrics=["accuracy"])
@@ -253,11 +259,11 @@ def plot_history(history, path):
 def make_parser(description=__doc__):
     parser = Parser(description=description.split("\n\n")[0], epilog="Exit status: 0 ok, 1 data or file problem, "
                     "2 bad flag value.")
-    parser.add_argument("--epochs", type=positive_int, default=4,
-                        help="most epochs; early stopping usually ends sooner (default %(default)s)")
+    parser.add_argument("--epochs", type=positive_int, default=3,
+                        help="epochs; the learning rate reaches 0 at the end of the last (default %(default)s)")
     parser.add_argument("--batch-size", type=positive_int, default=64, help="reviews per step (default %(default)s)")
-    parser.add_argument("--learning-rate", type=positive_float, default=5e-4,
-                        help="Adam learning rate (default %(default)s, half Adam's usual 1e-3)")
+    parser.add_argument("--learning-rate", type=positive_float, default=1e-3,
+                        help="Adam's starting learning rate, decayed to 0 along a cosine (default %(default)s)")
     parser.add_argument("--maxlen", type=positive_int, default=200,
                         help="keep the last MAXLEN words of each review, pad shorter ones in front (default %(default)s)")
     parser.add_argument("--vocab-size", type=positive_int, default=10_000,
@@ -273,6 +279,9 @@ def make_parser(description=__doc__):
                         help="use only the first N training reviews, for quick runs (default: all 25,000)")
     parser.add_argument("--validation-split", type=fraction, default=0.2,
                         help="fraction of the training reviews held out for validation (default %(default)s)")
+    parser.add_argument("--padding", choices=("pre", "post"), default="pre",
+                        help="where the zeros of a short review go: in front (pre) or after it (post) "
+                             "(default %(default)s; notes/day1.md measures both)")
     parser.add_argument("--patience", type=positive_int, default=2,
                         help="epochs without a better validation accuracy before stopping (default %(default)s)")
     return parser
@@ -290,9 +299,10 @@ def get_trained_model(args):
     """Load data, build, train and evaluate the Day-1 model. Returns (model, data, history, results)."""
     keras.utils.set_random_seed(args.seed)
     train_data, val_data, test_data = load_padded(args)
-    print(f"IMDB: {len(train_data[0]):,} training, {len(val_data[0]):,} validation, {len(test_data[0]):,} test "
-          f"reviews, {args.maxlen} words each (pre-padded), vocabulary {args.vocab_size:,}")
-    model = compile_model(build_model(args.vocab_size, args.maxlen), args.learning_rate)
+    print(f"      {len(train_data[0]):,} training, {len(val_data[0]):,} validation, {len(test_data[0]):,} test "
+          f"reviews, {args.maxlen} words each ({args.padding}-padded), vocabulary {args.vocab_size:,}")
+    steps = args.epochs * int(np.ceil(len(train_data[0]) / args.batch_size))  # the whole run, for the cosine
+    model = compile_model(build_model(args.vocab_size, args.maxlen), args.learning_rate, steps)
     model.summary()
     start = time.perf_counter()
     history = train(model, train_data, val_data, args.epochs, args.batch_size, args.patience)

@@ -89,8 +89,9 @@ def backward(cache, truncate=None):
     dh = np.zeros_like(h)                           # dh[t] = dL/dh_t
     da = np.zeros_like(h[1:])                       # da[t-1] = dL/da_t, a_t the pre-activation of step t
     dh[T] = dz @ W_hy.T                             # (6)   the error enters at the last step only
+    tanh_prime = 1 - h ** 2                         #       tanh'(a_t) = 1 - h_t^2, for every step at once
     for t in range(T, T - k, -1):
-        da[t - 1] = dh[t] * (1 - h[t] ** 2)         # (7)   back through tanh: tanh'(a_t) = 1 - h_t^2
+        da[t - 1] = dh[t] * tanh_prime[t]           # (7)   back through tanh
         dh[t - 1] = da[t - 1] @ W_hh.T              # (8)   back one step in time, through W_hh
     if k < T:
         dh[T - k] = 0                               # truncated: the error stops here, h_{T-k} and earlier get none
@@ -121,6 +122,23 @@ def state_jacobian(cache, k, n=0):
 
 
 PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
+
+
+def keras_twin(params, T):
+    """The same network in Keras -- SimpleRNN(H) and Dense(1), float32 -- holding these weights. Returns (rnn, dense).
+
+    Keras's names: kernel = W_xh, recurrent_kernel = W_hh, bias = b_h; the Dense layer's kernel = W_hy, bias = b_y.
+    Only the checks and the benchmark use it: the lesson itself needs nothing but NumPy.
+    """
+    import keras
+
+    (D, H) = params["W_xh"].shape
+    rnn, dense = keras.layers.SimpleRNN(H, activation="tanh"), keras.layers.Dense(1)
+    rnn.build((None, T, D))
+    dense.build((None, H))
+    rnn.set_weights([params["W_xh"], params["W_hh"], params["b_h"]])
+    dense.set_weights([params["W_hy"], params["b_y"]])
+    return rnn, dense
 
 
 def clip_by_global_norm(grads, max_norm):
@@ -160,9 +178,12 @@ def measure(scale, args):
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = float(norms[0] / norms[-1])
     factor = 1.0 if not np.isfinite(grad_norm) or grad_norm <= args.clip else args.clip / grad_norm
+    ok = np.isfinite(ratio) and ratio > 0 and args.seq_len > 1
     return {
         "scale": scale, "loss": float(loss), "dh_norm": [float(v) for v in norms],
         "ratio_first_to_last": ratio if np.isfinite(ratio) else None,
+        # the average factor one step back multiplies the error by: ratio = factor^(T-1)
+        "per_step_factor": float(ratio ** (1 / (args.seq_len - 1))) if ok else None,
         "finite": finite, "grad_norm": float(grad_norm) if np.isfinite(grad_norm) else None,
         "grad_norm_clipped": float(np.sqrt(sum(np.sum(clipped[k] ** 2) for k in PARAM_NAMES)))
         if finite else None,
@@ -190,7 +211,8 @@ def plot(results, args, path):
     if boom["finite"]:
         right.semilogy(t[ok], raw[ok] * boom["clip_factor"], label=f"clipped to $\\|g\\|$ = {args.clip:g}")
     right.set(xlabel="word t", ylabel=r"$\|h_{t-1}^T \, \partial L/\partial a_t\|$",
-              title=f"Each step's share of dL/dW_hh, scale {boom['scale']:g}: clipping", xlim=(args.seq_len, 1))
+              title=f"Clipping, $\\sigma_{{max}}$ = {boom['scale']:g}: each word's share of $\\partial L/\\partial W_{{hh}}$",
+              xlim=(args.seq_len, 1))
     right.grid(alpha=0.3, which="both")
     right.legend(fontsize=8)
     fig.suptitle(f"Vanilla RNN, T = {args.seq_len}, H = {args.hidden}, truncate = {args.truncate or args.seq_len}, "
@@ -236,15 +258,16 @@ def main(argv=None):
 
     print(f"||dL/dh_t|| from word T = {args.seq_len} back to word 1 (N = {args.batch}, H = {args.hidden}, "
           f"seed {args.seed}, truncate = {args.truncate or args.seq_len}):")
-    print(f"{'sigma_max(W_hh)':>16} {'||dL/dh_T||':>12} {'||dL/dh_1||':>12} {'ratio 1/T':>10} "
+    print(f"{'sigma_max(W_hh)':>16} {'||dL/dh_T||':>12} {'||dL/dh_1||':>12} {'ratio 1/T':>10} {'per step':>9} "
           f"{'||g|| raw':>10} {'||g|| clipped':>13}  status")
     for r in results:
         first, last = r["dh_norm"][0], r["dh_norm"][-1]
         ratio = "n/a" if r["ratio_first_to_last"] is None else f"{r['ratio_first_to_last']:.3g}"
+        step = "n/a" if r["per_step_factor"] is None else f"{r['per_step_factor']:.3f}"
         raw = "inf/nan" if r["grad_norm"] is None else f"{r['grad_norm']:.3g}"
         clipped = "n/a" if r["grad_norm_clipped"] is None else f"{r['grad_norm_clipped']:.3g}"
         status = "ok" if r["finite"] else "OVERFLOW (inf/nan)"
-        print(f"{r['scale']:>16g} {last:>12.3g} {first:>12.3g} {ratio:>10} {raw:>10} {clipped:>13}  {status}")
+        print(f"{r['scale']:>16g} {last:>12.3g} {first:>12.3g} {ratio:>10} {step:>9} {raw:>10} {clipped:>13}  {status}")
 
     try:
         os.makedirs(args.out, exist_ok=True)

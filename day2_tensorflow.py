@@ -19,6 +19,7 @@ import os
 import time
 
 import day1_tensorflow as day1  # Day 1's data, model and flags: Day 2 looks inside the same network
+import day2_bptt_numpy as bptt  # the hand-derived BPTT, to cross-check the Keras gradients
 
 import keras
 import matplotlib.pyplot as plt
@@ -32,12 +33,12 @@ POSITIVE = "i absolutely loved this movie"
 NEGATIVE = "i absolutely hated this movie"
 # Neutral filler about the popcorn and the theatre: words inside the 10,000-word vocabulary, no opinion of the film.
 FILLER = (
-    "we got to the theater early and bought a large box of popcorn with extra butter and two big drinks then we "
-    "found our seats near the middle of the room the popcorn was hot and a little too salty so i went back to the "
-    "lobby for some water the line was long because the kid at the counter was new and kept dropping the cups when "
-    "i came back the lights were still on and people were still walking in with their own snacks and coats a man "
-    "behind us talked on his phone about his car and the woman next to him opened a bag of candy very slowly the "
-    "floor was sticky and my seat was a bit old but the room was warm and quiet and we waited for the lights to go "
+    "we got to the theater early and bought a large box of popcorn with extra salt and two big drinks then we "
+    "found our seats near the middle of the room the popcorn was hot and a little too dry so i went back to the "
+    "hall for some water the line was long because the kid at the counter was new and kept dropping the ice when "
+    "i came back the lights were still on and people were still walking in with their own candy and coffee a man "
+    "behind us talked on his phone about his car and the woman next to him opened a bag of chocolate very slowly "
+    "the floor was wet and my seat was a bit old but the room was warm and quiet and we waited for the lights to go "
     "down while the kids in front of us shared a second box of popcorn and asked their father about the parking"
 )
 
@@ -47,14 +48,17 @@ FILLER = (
 # ---------------------------------------------------------------------------------------------------------------
 
 def grad_norms_through_time(model, x, y, batch_size=500):
-    """||dL_n/dh_t|| for every review n and word t = 1..T. x: (N, T) word indices, y: (N,) labels -> (N, T).
+    """||dL_n/dh_t|| for every review n and word t = 1..T. x: (N, T) word indices, y: (N,) labels.
+
+    Returns (norms, tanh_prime), both (N, T): the gradient norms, and the mean over units of tanh'(a_t) = 1 - h_t^2,
+    how much of the error each step lets through its tanh (1: all, 0: a saturated unit passes nothing).
 
     L_n is review n's own cross-entropy, computed from the logit z = h_T W_hy + b_y (not from the rounded sigmoid
     output, whose clipping would zero the gradient of confident reviews). The reviews of a batch are independent,
     so one tape over the batch's summed loss gives each review's own gradient in its own row.
     """
     embedding, rnn, dense = model.layers
-    norms = []
+    norms, tanh_prime = [], []
     for start in range(0, len(x), batch_size):
         xs = embedding(x[start:start + batch_size])                 # (n, T, D): x_t for every word
         h = tf.zeros((xs.shape[0], rnn.units))                      # h_0 = 0, as in Keras's SimpleRNN
@@ -68,7 +72,23 @@ def grad_norms_through_time(model, x, y, batch_size=500):
             loss = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(labels, z))
         dh = tape.gradient(loss, hs)                                # T tensors (n, H): dL/dh_t
         norms.append(np.stack([tf.norm(g, axis=1).numpy() for g in dh], axis=1))
-    return np.concatenate(norms).astype(np.float64)
+        tanh_prime.append(np.stack([tf.reduce_mean(1 - h ** 2, axis=1).numpy() for h in hs], axis=1))
+    return np.concatenate(norms).astype(np.float64), np.concatenate(tanh_prime).astype(np.float64)
+
+
+def numpy_params(model):
+    """The trained weights under the notes' names (W_xh, W_hh, b_h, W_hy, b_y), in float64, for day2_bptt_numpy."""
+    _, rnn, dense = model.layers
+    weights = [rnn.cell.kernel, rnn.cell.recurrent_kernel, rnn.cell.bias, dense.kernel, dense.bias]
+    return {name: np.asarray(w, np.float64) for name, w in zip(bptt.PARAM_NAMES, weights)}
+
+
+def numpy_bptt_norms(model, x, y):
+    """The same ||dL_n/dh_t|| from the hand-derived NumPy BPTT (float64), one review at a time. -> (N, T)."""
+    params, xs = numpy_params(model), np.asarray(model.layers[0](x), np.float64)
+    h0 = np.zeros((1, model.layers[1].units))
+    return np.stack([bptt.backward(bptt.forward(xs[n:n + 1], np.asarray(y[n:n + 1], np.float64), h0, params)[1])
+                     ["dh_norm"] for n in range(len(x))])
 
 
 def full_length_reviews(x, y, count):
@@ -108,20 +128,26 @@ def encode(text, word_index, vocab_size):
 
 
 def place(phrase, filler, n, maxlen):
-    """phrase followed by exactly the first n filler words, padded in front to maxlen (as Day 1 pads reviews)."""
-    words = list(phrase) + [filler[i % len(filler)] for i in range(n)]
-    if len(words) > maxlen:
+    """A full-length review of filler text with the phrase written over it so that exactly n filler words follow.
+
+    The filler repeats as needed. No padding: every probe is maxlen real words, like the reviews of part 1, and it
+    differs from the filler alone only in the phrase's len(phrase) words.
+    """
+    if len(phrase) + n > maxlen:
         raise ValueError(f"{len(phrase)} phrase words + {n} filler words do not fit in maxlen {maxlen}")
-    return day1.pad([words], maxlen)[0]
+    words = [filler[i % len(filler)] for i in range(maxlen)]
+    start = maxlen - n - len(phrase)
+    words[start:start + len(phrase)] = phrase
+    return np.array(words, dtype="int32")
 
 
 def amnesia_effects(model, phrase, filler, maxlen):
-    """Effect of the phrase at N = 0 .. maxlen - len(phrase): P(phrase + N filler) - P(N filler alone)."""
+    """Effect of the phrase at N = 0 .. maxlen - len(phrase): P(filler with the phrase, N words before the end)
+    minus P(the same filler alone). Returns (effects, P(filler alone))."""
     ns = np.arange(maxlen - len(phrase) + 1)
-    with_phrase = np.stack([place(phrase, filler, n, maxlen) for n in ns])
-    alone = np.stack([place([], filler, n, maxlen) for n in ns])
-    p = model.predict(np.concatenate([with_phrase, alone]), batch_size=512, verbose=0)[:, 0].astype(np.float64)
-    return p[: len(ns)] - p[len(ns):]
+    probes = np.stack([place(phrase, filler, n, maxlen) for n in ns] + [place([], filler, 0, maxlen)])
+    p = model.predict(probes, batch_size=512, verbose=0)[:, 0].astype(np.float64)
+    return p[:-1] - p[-1], p[-1]
 
 
 def half_life(effects):
@@ -226,15 +252,22 @@ def main(argv=None):
     if len(x_full) == 0:
         fail(f"no test review fills all {args.maxlen} positions; lower --maxlen")
     grad_start = time.perf_counter()
-    norms = grad_norms_through_time(model, x_full, y_full)
+    norms, tanh_prime = grad_norms_through_time(model, x_full, y_full)
     grad_seconds = time.perf_counter() - grad_start
+    checked = min(5, len(x_full))
+    numpy_difference = float(np.max(np.abs(numpy_bptt_norms(model, x_full[:checked], y_full[:checked])
+                                           - norms[:checked]) / norms[:checked]))
+    W_hh = np.asarray(model.layers[1].cell.recurrent_kernel, np.float64)
+    singular_values = np.linalg.svd(W_hh, compute_uv=False)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = norms[:, 0] / norms[:, -1]
     ratio = float(np.median(ratios))
     q25, median, q75 = np.percentile(norms, [25, 50, 75], axis=0)
 
     # 2. amnesia
-    effects = {(name, text): amnesia_effects(model, ids, filler, args.maxlen) for name, (text, ids) in texts.items()}
+    probed = {(name, text): amnesia_effects(model, ids, filler, args.maxlen) for name, (text, ids) in texts.items()}
+    effects = {key: e for key, (e, _) in probed.items()}
+    p_filler = next(iter(probed.values()))[1]
     half_lives = {name: half_life(e) for (name, _), e in effects.items()}
 
     try:
@@ -255,11 +288,20 @@ def main(argv=None):
             "grad_norm_q25_per_step": q25.tolist(),
             "grad_norm_q75_per_step": q75.tolist(),
             "grad_seconds": round(grad_seconds, 2),
+            "grad_numpy_check_reviews": checked,
+            "grad_numpy_check_max_relative_difference": numpy_difference,
+            "units": len(singular_values),
+            "W_hh_sigma_max": float(singular_values[0]),
+            "W_hh_singular_values_above_1": int(np.sum(singular_values > 1)),
+            "W_hh_spectral_radius": float(np.max(np.abs(np.linalg.eigvals(W_hh)))),
+            "tanh_prime_mean_first_10_steps": float(tanh_prime[:, :10].mean()),
+            "tanh_prime_mean_after_10_steps": float(tanh_prime[:, 10:].mean()),
             "amnesia_half_life_positive": half_lives["positive"],
             "amnesia_half_life_negative": half_lives["negative"],
             "amnesia_effect_positive": effects[("positive", args.phrase_positive)].tolist(),
             "amnesia_effect_negative": effects[("negative", args.phrase_negative)].tolist(),
             "amnesia_filler": args.filler,
+            "amnesia_p_filler_alone": float(p_filler),
             "seconds_total": round(time.perf_counter() - start, 2),
             "settings": vars(args),
         }
@@ -281,7 +323,13 @@ def print_summary(m, effects, args):
     print(f"  measured     : median {m['grad_ratio_first_to_last']:.3g} "
           f"(quartiles {m['grad_ratio_first_to_last_quartiles'][0]:.3g} - "
           f"{m['grad_ratio_first_to_last_quartiles'][1]:.3g})")
-    print("Amnesia probe (effect of the phrase on P(positive), against the same filler alone):")
+    print(f"  why          : sigma_max(W_hh) = {m['W_hh_sigma_max']:.3f} ({m['W_hh_singular_values_above_1']} of "
+          f"{m['units']} singular values above 1), mean tanh' = {m['tanh_prime_mean_after_10_steps']:.3f} after word 10:"
+          " one step back multiplies the error by about both")
+    print(f"  cross-check  : the NumPy BPTT of day2_bptt_numpy.py on {m['grad_numpy_check_reviews']} of these reviews "
+          f"differs by at most {m['grad_numpy_check_max_relative_difference']:.1e} (relative)")
+    print(f"Amnesia probe (effect of the phrase on P(positive), against the same filler alone, whose "
+          f"P(positive) is {m['amnesia_p_filler_alone']:.3f}):")
     for (name, text), e in effects.items():
         hl = m[f"amnesia_half_life_{name}"]
         at150 = f", after 150 filler words {e[150]:+.3f}" if len(e) > 150 else ""

@@ -81,27 +81,17 @@ def test_dh_is_the_gradient_of_each_hidden_state():
 # --- 2. TensorFlow autodiff: same loss and gradients ----------------------------------------------------------
 
 def tf_loss_and_grads(x, y, h0, params):
-    """The same network as keras.layers.SimpleRNN + Dense in float32; gradients from tf.GradientTape."""
-    import keras
+    """The same network in keras.layers.SimpleRNN + Dense (float32); gradients from tf.GradientTape."""
     import tensorflow as tf
 
-    N, T, D = x.shape
-    H = h0.shape[1]
-    rnn = keras.layers.SimpleRNN(H, activation="tanh")
-    dense = keras.layers.Dense(1)
-    rnn.build((None, T, D))
-    dense.build((None, H))
-    rnn.set_weights([params["W_xh"], params["W_hh"], params["b_h"]])    # kernel, recurrent_kernel, bias
-    dense.set_weights([params["W_hy"], params["b_y"]])
+    rnn, dense = bptt.keras_twin(params, T=x.shape[1])
     xt, h0t = tf.constant(x, tf.float32), tf.constant(h0, tf.float32)
     with tf.GradientTape() as tape:
         tape.watch([xt, h0t])
         z = dense(rnn(xt, initial_state=h0t))[:, 0]
         loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.constant(y, tf.float32), z))
-    variables = [*rnn.trainable_weights, *dense.trainable_weights]
-    g = tape.gradient(loss, variables + [xt, h0t])
-    names = ["W_xh", "W_hh", "b_h", "W_hy", "b_y", "x", "h0"]
-    return float(loss), {n: np.asarray(v, np.float64) for n, v in zip(names, g)}
+    g = tape.gradient(loss, [*rnn.trainable_weights, *dense.trainable_weights, xt, h0t])
+    return float(loss), {n: np.asarray(v, np.float64) for n, v in zip(bptt.PARAM_NAMES + ("x", "h0"), g)}
 
 
 @pytest.mark.parametrize("shape", [(4, 12, 6, 8), (1, 1, 3, 2), (3, 30, 5, 7)])

@@ -23,13 +23,6 @@ def small_model(seed=0):
     return model
 
 
-def numpy_params(model):
-    """The Keras weights under the notes' names, in float64."""
-    _, rnn, dense = model.layers
-    weights = [rnn.cell.kernel, rnn.cell.recurrent_kernel, rnn.cell.bias, dense.kernel, dense.bias]
-    return {name: np.asarray(w, np.float64) for name, w in zip(bptt.PARAM_NAMES, weights)}
-
-
 def batch(n=6, seed=1):
     rng = np.random.default_rng(seed)
     return rng.integers(1, VOCAB, (n, MAXLEN)).astype("int32"), rng.integers(0, 2, n).astype("float32")
@@ -38,13 +31,21 @@ def batch(n=6, seed=1):
 def test_keras_per_step_gradient_norms_equal_numpy_bptt():
     model = small_model()
     x, y = batch()
-    norms = day2.grad_norms_through_time(model, x, y, batch_size=4)  # two batches: 4 + 2 reviews
-    params = numpy_params(model)
-    xs = np.asarray(model.layers[0](x), np.float64)
-    assert norms.shape == (len(x), MAXLEN)
-    for n in range(len(x)):  # L_n is review n's own loss: a batch of one in the NumPy model
-        _, cache = bptt.forward(xs[n:n + 1], y[n:n + 1].astype(np.float64), np.zeros((1, UNITS)), params)
-        np.testing.assert_allclose(norms[n], bptt.backward(cache)["dh_norm"], rtol=1e-4)  # float32 vs float64
+    norms, tanh_prime = day2.grad_norms_through_time(model, x, y, batch_size=4)  # two batches: 4 + 2 reviews
+    assert norms.shape == tanh_prime.shape == (len(x), MAXLEN)
+    # L_n is review n's own loss: a batch of one in the NumPy model, run on the Keras weights
+    np.testing.assert_allclose(norms, day2.numpy_bptt_norms(model, x, y), rtol=1e-4)  # float32 vs float64
+    h = np.asarray(model.layers[1](model.layers[0](x)))  # h_T from Keras's own layer
+    np.testing.assert_allclose(tanh_prime[:, -1], np.mean(1 - h ** 2, axis=1), rtol=1e-5)
+
+
+def test_numpy_params_are_the_keras_weights_under_the_notes_names():
+    model = small_model()
+    params = day2.numpy_params(model)
+    rnn = model.layers[1]
+    np.testing.assert_array_equal(params["W_hh"], np.asarray(rnn.cell.recurrent_kernel))
+    np.testing.assert_array_equal(params["W_xh"], np.asarray(rnn.cell.kernel))
+    assert params["W_hy"].shape == (UNITS, 1) and params["b_y"].shape == (1,)
 
 
 def test_numpy_bptt_gives_the_keras_weight_gradients():
@@ -55,7 +56,7 @@ def test_numpy_bptt_gives_the_keras_weight_gradients():
     tf_grads = dict(zip(["embedding"] + list(bptt.PARAM_NAMES), tape.gradient(loss, model.trainable_weights)))
 
     xs = np.asarray(model.layers[0](x), np.float64)
-    np_loss, cache = bptt.forward(xs, y.astype(np.float64), np.zeros((len(x), UNITS)), numpy_params(model))
+    np_loss, cache = bptt.forward(xs, y.astype(np.float64), np.zeros((len(x), UNITS)), day2.numpy_params(model))
     grads = bptt.backward(cache)
     assert np_loss == pytest.approx(float(loss), rel=1e-5)
     for name in bptt.PARAM_NAMES:
@@ -103,12 +104,13 @@ def test_default_phrases_and_filler_round_trip_in_the_real_vocabulary():
 @pytest.mark.parametrize("n", [0, 1, 4, 8])
 def test_place_puts_exactly_n_filler_words_after_the_phrase(n):
     phrase, filler = [50, 51], [7, 8, 9]
-    row = day2.place(phrase, filler, n, maxlen=10)
-    assert len(row) == 10
-    words = list(row[row != 0])
-    assert words[:2] == phrase and len(words) == 2 + n
-    assert words[2:] == [filler[i % 3] for i in range(n)]
-    assert list(row[-n:] if n else []) == words[2:]  # the phrase is followed by exactly n words up to the end
+    row, alone = day2.place(phrase, filler, n, maxlen=10), day2.place([], filler, 0, maxlen=10)
+    np.testing.assert_array_equal(alone, [7, 8, 9, 7, 8, 9, 7, 8, 9, 7])  # the filler repeats, no padding
+    assert len(row) == 10 and 0 not in row
+    start = 10 - n - 2
+    assert list(row[start:start + 2]) == phrase
+    assert len(row[start + 2:]) == n and list(row[start + 2:]) == list(alone[start + 2:])  # n filler words follow
+    assert list(row[:start]) == list(alone[:start])  # the only difference from the filler alone is the phrase
 
 
 def test_place_refuses_what_does_not_fit():
