@@ -4,7 +4,10 @@ Usage errors (a bad flag value) exit 2; problems with data or files exit 1. Eith
 one line that says what is wrong, never a traceback.
 """
 import argparse
+import contextlib
+import os
 import sys
+import tempfile
 
 
 class Parser(argparse.ArgumentParser):
@@ -54,3 +57,26 @@ def fraction(text):
     if value >= 1:
         raise argparse.ArgumentTypeError(f"must be < 1, got {text!r}")
     return value
+
+
+@contextlib.contextmanager
+def native_stderr_hidden():
+    """Hide what C/C++ code prints straight to file descriptor 2 while the block runs; replay it if the block fails.
+
+    TensorFlow's import prints start-up notes (oneDNN, no CUDA driver) there before its log settings apply; they
+    would bury a script's own one-line messages.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)

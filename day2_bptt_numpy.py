@@ -59,7 +59,7 @@ def forward(x, y, h0, params):
     """
     W_xh, W_hh, b_h, W_hy, b_y = (params[k] for k in ("W_xh", "W_hh", "b_h", "W_hy", "b_y"))
     N, T, D = x.shape
-    x = x.transpose(1, 0, 2)                        # (T, N, D): time first, so each step reads one block
+    x = np.ascontiguousarray(x.transpose(1, 0, 2))  # (T, N, D): time first, so each step reads one block
     xW = x @ W_xh + b_h                             # every x_t W_xh + b_h in one product: (T, N, H)
     h = np.empty((T + 1,) + h0.shape, h0.dtype)     # h[0] = h_0, h[t] = state after word t
     h[0] = h0
@@ -103,7 +103,7 @@ def backward(cache, truncate=None):
         "b_h": da_rows.sum(axis=0),
         "W_hy": dW_hy,
         "b_y": db_y,
-        "x": (da @ W_xh.T).transpose(1, 0, 2),
+        "x": (da_rows @ W_xh.T).reshape(T, N, D).transpose(1, 0, 2),
         "h0": dh[0],
         "dh": dh[1:].transpose(1, 0, 2),
         "dh_norm": np.sqrt(np.sum(dh[1:] ** 2, axis=(1, 2))),

@@ -291,6 +291,7 @@ def main(argv=None):
             "grad_numpy_check_reviews": checked,
             "grad_numpy_check_max_relative_difference": numpy_difference,
             "units": len(singular_values),
+            "embedding_std": float(np.std(np.asarray(model.layers[0].embeddings))),
             "W_hh_sigma_max": float(singular_values[0]),
             "W_hh_singular_values_above_1": int(np.sum(singular_values > 1)),
             "W_hh_spectral_radius": float(np.max(np.abs(np.linalg.eigvals(W_hh)))),

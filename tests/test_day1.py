@@ -65,7 +65,7 @@ def test_model_is_the_seed_model():
     assert isinstance(dense, keras.layers.Dense) and dense.activation.__name__ == "sigmoid"
     assert dense.count_params() == 129
     assert model.count_params() == 1_313_025
-    assert tuple(model.output.shape) == (None, 1)
+    assert model(np.zeros((2, 200), "int32")).shape == (2, 1)
     kernel, recurrent_kernel, bias = rnn.weights  # the names the notes map onto W_xh, W_hh, b_h
     assert [kernel.shape, recurrent_kernel.shape, bias.shape] == [(128, 128), (128, 128), (128,)]
 
@@ -77,7 +77,7 @@ def test_a_few_steps_lower_the_loss():
     y = (x[:, -1] < 25).astype("float32")  # the last word decides: learnable in a few steps
     model = day1.compile_model(day1.build_model(50, 12), learning_rate=1e-2)
     before = model.evaluate(x, y, verbose=0)[0]
-    model.fit(x, y, epochs=3, batch_size=32, verbose=0)
+    model.fit(x, y, epochs=8, batch_size=32, verbose=0)
     after = model.evaluate(x, y, verbose=0)[0]
     assert after < before - 0.05
 
@@ -211,13 +211,15 @@ REAL = os.environ.get("IMDB_DATA_DIR")
 
 
 @pytest.mark.skipif(not REAL, reason="IMDB_DATA_DIR is not set: the real-data integration test needs a local IMDB copy")
-def test_real_imdb_first_review_and_a_short_training_run(tmp_path):
+def test_real_imdb_first_review_and_a_short_training_run(tmp_path, capsys):
     before = sha256(os.path.join(REAL, "imdb.npz"))
     (x_train, y_train), _ = day1.load_imdb(REAL, num_words=10_000)
     assert x_train[0][:8] == [1, 14, 22, 16, 43, 530, 973, 1622] and len(x_train[0]) == 218
     np.testing.assert_array_equal(y_train[:10], [1, 0, 0, 1, 0, 0, 1, 0, 1, 0])
-    results = day1.main(["--data-dir", REAL, "--max-train", "3000", "--epochs", "1", "--batch-size", "32",
+    # 3,000 reviews for one epoch stayed at 0.51-0.56 test accuracy in every setting tried (notes/day1.md, section 5):
+    # this model needs more reviews than that to get going. 8,000 for one epoch is still a quick run.
+    results = day1.main(["--data-dir", REAL, "--max-train", "8000", "--epochs", "1", "--batch-size", "32",
                          "--learning-rate", "1e-3", "--out", str(tmp_path / "out")])
-    assert results["n_train"] + results["n_val"] == 3000
+    assert results["n_train"] + results["n_val"] == 8000
     assert results["test_accuracy"] >= 0.65
     assert sha256(os.path.join(REAL, "imdb.npz")) == before

@@ -98,7 +98,6 @@ def test_default_phrases_and_filler_round_trip_in_the_real_vocabulary():
     to_word = day1.index_to_word_map(word_index)
     for text in (day2.POSITIVE, day2.NEGATIVE, day2.FILLER):
         assert day1.decode(day2.encode(text, word_index, 10_000), to_word) == text
-    assert len(day2.FILLER.split()) >= 200 - len(day2.POSITIVE.split())
 
 
 @pytest.mark.parametrize("n", [0, 1, 4, 8])
