@@ -30,6 +30,9 @@ from cli import Parser, fail, fraction, native_stderr_hidden, non_negative_int, 
 
 with native_stderr_hidden():  # TensorFlow's C++ start-up notes (oneDNN, no GPU) would bury the script's output
     import keras
+    import tensorflow as tf
+
+    tf.config.list_physical_devices()  # looks for a GPU now, while its "no CUDA driver" note is hidden
 
 matplotlib.use("Agg")  # headless: figures go to PNG files
 import matplotlib.pyplot as plt
@@ -277,8 +280,7 @@ def make_parser(description=__doc__):
                         help="folder with a local imdb.npz and imdb_word_index.json (default: $IMDB_DATA_DIR, "
                              "else Keras downloads IMDB)")
     parser.add_argument("--out", default=os.path.join("runs", "day1"),
-                        help="output folder; model.keras, history.png, metrics.json there are replaced "
-                             "(default %(default)s)")
+                        help="output folder; this script's output files there are replaced (default %(default)s)")
     parser.add_argument("--max-train", type=positive_int, default=None,
                         help="use only the first N training reviews, for quick runs (default: all 25,000)")
     parser.add_argument("--validation-split", type=fraction, default=0.2,
@@ -343,7 +345,7 @@ def save_outputs(out, model, history, results, args):
     model.save(paths["model.keras"])
     plot_history(history, paths["history.png"])
     metrics = dict(results, settings=vars(args), versions={
-        "keras": keras.__version__, "tensorflow": __import__("tensorflow").__version__, "numpy": np.__version__})
+        "keras": keras.__version__, "tensorflow": tf.__version__, "numpy": np.__version__})
     with open(paths["metrics.json"], "w", encoding="utf-8") as f:
         json.dump(metrics, f, indent=2)
     return paths

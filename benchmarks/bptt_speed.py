@@ -20,10 +20,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np
-import tensorflow as tf
 
 import day2_bptt_numpy as bptt
-from cli import Parser, non_negative_int, positive_float, positive_int
+from cli import Parser, native_stderr_hidden, non_negative_int, positive_float, positive_int
+
+with native_stderr_hidden():  # TensorFlow's C++ start-up notes
+    import tensorflow as tf
 
 
 def numpy_step(x, y, h0, params):
