@@ -156,17 +156,17 @@ def half_life(effects):
     return int(below[0]) if len(below) else None
 
 
-def plot_amnesia(effects, half_lives, path):
+def plot_amnesia(metrics, phrases, path):
     fig, ax = plt.subplots(figsize=(8, 4.6))
-    for (name, phrase), e in effects.items():
-        hl = half_lives[name]
+    for name, phrase in phrases.items():
+        e, hl = np.array(metrics[f"amnesia_effect_{name}"]), metrics[f"amnesia_half_life_{name}"]
         ax.plot(np.arange(len(e)), e, label=f"\"{phrase}\" (half-life {hl if hl is not None else 'not reached'})")
         if hl is not None:
             ax.plot(hl, e[hl], "ko", ms=4)
     ax.axhline(0, color="k", lw=0.8)
     ax.axvline(150, color="gray", ls=":", label="the seed's 150-word tangent")
     ax.set(xlabel="N, filler words after the phrase", ylabel="P(positive | phrase + filler) - P(positive | filler)",
-           title="The amnesia probe: how long the opening phrase is remembered")
+           title="The amnesia probe: how long the phrase is remembered")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -223,6 +223,69 @@ def get_model(args):
     return model, test_data, float(accuracy)
 
 
+def encode_texts(parser, args, word_index):
+    """The phrases and the filler as word indices; a word outside the vocabulary is a usage error naming it."""
+    texts = {}
+    for name, flag, text in (("positive", "--phrase-positive", args.phrase_positive),
+                             ("negative", "--phrase-negative", args.phrase_negative),
+                             ("filler", "--filler", args.filler)):
+        try:
+            texts[name] = encode(text, word_index, args.vocab_size)
+        except ValueError as exc:
+            parser.error(f"argument {flag}: {exc}")
+        if not texts[name] or (name != "filler" and len(texts[name]) >= args.maxlen):
+            parser.error(f"argument {flag}: needs 1 to {args.maxlen - 1} words")
+    return texts
+
+
+def measure_gradients(model, x_test, y_test, count):
+    """Part 1 on `count` full-length test reviews: the numbers metrics.json reports about the gradient."""
+    x, y = full_length_reviews(x_test, y_test, count)
+    if len(x) == 0:
+        fail(f"no test review fills all {x_test.shape[1]} positions; lower --maxlen")
+    start = time.perf_counter()
+    norms, tanh_prime = grad_norms_through_time(model, x, y)
+    seconds = time.perf_counter() - start
+    checked = min(5, len(x))  # the same numbers from the hand-derived BPTT, on a few reviews
+    numpy_norms = numpy_bptt_norms(model, x[:checked], y[:checked])
+    W_hh = numpy_params(model)["W_hh"]
+    singular_values = np.linalg.svd(W_hh, compute_uv=False)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = norms[:, 0] / norms[:, -1]
+    q25, median, q75 = np.percentile(norms, [25, 50, 75], axis=0)
+    return {
+        "grad_ratio_first_to_last": float(np.median(ratios)),
+        "grad_ratio_first_to_last_quartiles": [float(v) for v in np.percentile(ratios, [25, 75])],
+        "grad_ratio_of_medians": float(median[0] / median[-1]),
+        "grad_num_reviews": len(x),
+        "grad_norm_median_per_step": median.tolist(),
+        "grad_norm_q25_per_step": q25.tolist(),
+        "grad_norm_q75_per_step": q75.tolist(),
+        "grad_seconds": round(seconds, 2),
+        "grad_numpy_check_reviews": checked,
+        "grad_numpy_check_max_relative_difference":
+            float(np.max(np.abs(numpy_norms - norms[:checked]) / np.maximum(numpy_norms, 1e-300))),
+        "units": len(singular_values),
+        "embedding_std": float(np.std(np.asarray(model.layers[0].embeddings))),
+        "W_hh_sigma_max": float(singular_values[0]),
+        "W_hh_singular_values_above_1": int(np.sum(singular_values > 1)),
+        "W_hh_spectral_radius": float(np.max(np.abs(np.linalg.eigvals(W_hh)))),
+        "tanh_prime_mean_first_10_steps": float(tanh_prime[:, :10].mean()),
+        "tanh_prime_mean_after_10_steps": float(tanh_prime[:, 10:].mean()),
+    }, norms
+
+
+def measure_amnesia(model, texts, maxlen):
+    """Part 2: the effect of each phrase for every N, its half-life, and P(positive) of the filler alone."""
+    results = {}
+    for name in ("positive", "negative"):
+        effects, p_filler = amnesia_effects(model, texts[name], texts["filler"], maxlen)
+        results[f"amnesia_half_life_{name}"] = half_life(effects)
+        results[f"amnesia_effect_{name}"] = effects.tolist()
+    results["amnesia_p_filler_alone"] = float(p_filler)
+    return results
+
+
 def main(argv=None):
     parser = make_parser()
     args = day1.check_args(parser, parser.parse_args(argv))
@@ -230,94 +293,38 @@ def main(argv=None):
         fail(f"--model {args.model}: no such file; train one with day1_tensorflow.py or leave out --model")
     start = time.perf_counter()
     try:
-        word_index = day1.load_word_index(args.data_dir)
-        texts = {}
-        for name, flag, text in (("positive", "--phrase-positive", args.phrase_positive),
-                                 ("negative", "--phrase-negative", args.phrase_negative),
-                                 ("filler", "--filler", args.filler)):
-            try:
-                texts[name] = (text, encode(text, word_index, args.vocab_size))
-            except ValueError as exc:
-                parser.error(f"argument {flag}: {exc}")
-            if not texts[name][1] or (name != "filler" and len(texts[name][1]) >= args.maxlen):
-                parser.error(f"argument {flag}: needs 1 to {args.maxlen - 1} words")
-        filler = texts.pop("filler")[1]
+        texts = encode_texts(parser, args, day1.load_word_index(args.data_dir))
         keras.utils.set_random_seed(args.seed)
         model, (x_test, y_test), test_accuracy = get_model(args)
     except day1.DataError as exc:
         fail(str(exc))
 
-    # 1. gradient through time
-    x_full, y_full = full_length_reviews(x_test, y_test, args.num_reviews)
-    if len(x_full) == 0:
-        fail(f"no test review fills all {args.maxlen} positions; lower --maxlen")
-    grad_start = time.perf_counter()
-    norms, tanh_prime = grad_norms_through_time(model, x_full, y_full)
-    grad_seconds = time.perf_counter() - grad_start
-    checked = min(5, len(x_full))
-    numpy_difference = float(np.max(np.abs(numpy_bptt_norms(model, x_full[:checked], y_full[:checked])
-                                           - norms[:checked]) / norms[:checked]))
-    W_hh = np.asarray(model.layers[1].cell.recurrent_kernel, np.float64)
-    singular_values = np.linalg.svd(W_hh, compute_uv=False)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = norms[:, 0] / norms[:, -1]
-    ratio = float(np.median(ratios))
-    q25, median, q75 = np.percentile(norms, [25, 50, 75], axis=0)
-
-    # 2. amnesia
-    probed = {(name, text): amnesia_effects(model, ids, filler, args.maxlen) for name, (text, ids) in texts.items()}
-    effects = {key: e for key, (e, _) in probed.items()}
-    p_filler = next(iter(probed.values()))[1]
-    half_lives = {name: half_life(e) for (name, _), e in effects.items()}
+    gradient_metrics, norms = measure_gradients(model, x_test, y_test, args.num_reviews)
+    metrics = {"test_accuracy": test_accuracy, **gradient_metrics, **measure_amnesia(model, texts, args.maxlen),
+               "amnesia_filler": args.filler, "seconds_total": round(time.perf_counter() - start, 2),
+               "settings": vars(args)}
+    phrases = {"positive": args.phrase_positive, "negative": args.phrase_negative}
 
     try:
         os.makedirs(args.out, exist_ok=True)
         paths = {n: os.path.join(args.out, n) for n in ("grad_through_time.png", "amnesia.png", "metrics.json")}
-        plot_grad_through_time(norms, ratio, paths["grad_through_time.png"])
-        plot_amnesia(effects, half_lives, paths["amnesia.png"])
-        if args.model is None and not os.path.exists(DAY1_MODEL):
-            paths["model.keras"] = os.path.join(args.out, "model.keras")
-            model.save(paths["model.keras"])
-        metrics = {
-            "test_accuracy": test_accuracy,
-            "grad_ratio_first_to_last": ratio,
-            "grad_ratio_first_to_last_quartiles": [float(v) for v in np.percentile(ratios, [25, 75])],
-            "grad_ratio_of_medians": float(median[0] / median[-1]),
-            "grad_num_reviews": len(x_full),
-            "grad_norm_median_per_step": median.tolist(),
-            "grad_norm_q25_per_step": q25.tolist(),
-            "grad_norm_q75_per_step": q75.tolist(),
-            "grad_seconds": round(grad_seconds, 2),
-            "grad_numpy_check_reviews": checked,
-            "grad_numpy_check_max_relative_difference": numpy_difference,
-            "units": len(singular_values),
-            "embedding_std": float(np.std(np.asarray(model.layers[0].embeddings))),
-            "W_hh_sigma_max": float(singular_values[0]),
-            "W_hh_singular_values_above_1": int(np.sum(singular_values > 1)),
-            "W_hh_spectral_radius": float(np.max(np.abs(np.linalg.eigvals(W_hh)))),
-            "tanh_prime_mean_first_10_steps": float(tanh_prime[:, :10].mean()),
-            "tanh_prime_mean_after_10_steps": float(tanh_prime[:, 10:].mean()),
-            "amnesia_half_life_positive": half_lives["positive"],
-            "amnesia_half_life_negative": half_lives["negative"],
-            "amnesia_effect_positive": effects[("positive", args.phrase_positive)].tolist(),
-            "amnesia_effect_negative": effects[("negative", args.phrase_negative)].tolist(),
-            "amnesia_filler": args.filler,
-            "amnesia_p_filler_alone": float(p_filler),
-            "seconds_total": round(time.perf_counter() - start, 2),
-            "settings": vars(args),
-        }
+        plot_grad_through_time(norms, metrics["grad_ratio_first_to_last"], paths["grad_through_time.png"])
+        plot_amnesia(metrics, phrases, paths["amnesia.png"])
         with open(paths["metrics.json"], "w", encoding="utf-8") as f:
             json.dump(metrics, f, indent=1)
+        if args.model is None and not os.path.exists(DAY1_MODEL):  # trained here: keep it for the next run
+            paths["model.keras"] = os.path.join(args.out, "model.keras")
+            model.save(paths["model.keras"])
     except OSError as exc:
         fail(f"could not write to {args.out}: {exc.strerror or exc}")
 
-    print_summary(metrics, effects, args)
+    print_summary(metrics, phrases, args)
     for path in paths.values():
         print(f"wrote {path}")
     return metrics
 
 
-def print_summary(m, effects, args):
+def print_summary(m, phrases, args):
     last = args.maxlen
     print(f"\nGradient through time ({m['grad_num_reviews']} full-length test reviews, {m['grad_seconds']:.1f} s):")
     print(f"  seed's claim : ||dL/dh_1|| / ||dL/dh_{last}|| = 1e-9 ('functionally vanished')")
@@ -331,8 +338,8 @@ def print_summary(m, effects, args):
           f"differs by at most {m['grad_numpy_check_max_relative_difference']:.1e} (relative)")
     print(f"Amnesia probe (effect of the phrase on P(positive), against the same filler alone, whose "
           f"P(positive) is {m['amnesia_p_filler_alone']:.3f}):")
-    for (name, text), e in effects.items():
-        hl = m[f"amnesia_half_life_{name}"]
+    for name, text in phrases.items():
+        e, hl = m[f"amnesia_effect_{name}"], m[f"amnesia_half_life_{name}"]
         at150 = f", after 150 filler words {e[150]:+.3f}" if len(e) > 150 else ""
         print(f"  {name:8s} \"{text}\": {e[0]:+.3f} right at the end{at150}; half-life "
               f"{f'{hl} words' if hl is not None else f'not reached within {len(e) - 1} words'}")
