@@ -267,10 +267,13 @@ def make_parser(description=__doc__):
     parser = Parser(description=description.split("\n\n")[0], epilog="Exit status: 0 ok, 1 data or file problem, "
                     "2 bad flag value.")
     parser.add_argument("--epochs", type=positive_int, default=3,
-                        help="epochs; the learning rate reaches 0 at the end of the last (default %(default)s)")
+                        help="epochs to train (default %(default)s)")
     parser.add_argument("--batch-size", type=positive_int, default=64, help="reviews per step (default %(default)s)")
     parser.add_argument("--learning-rate", type=positive_float, default=1e-3,
-                        help="Adam's starting learning rate, decayed to 0 along a cosine (default %(default)s)")
+                        help="Adam's starting learning rate (default %(default)s)")
+    parser.add_argument("--schedule", choices=("cosine", "constant"), default="cosine",
+                        help="cosine: the learning rate falls to 0 over the epochs; constant: it stays "
+                             "(default %(default)s; notes/day1.md compares them)")
     parser.add_argument("--maxlen", type=positive_int, default=200,
                         help="keep the last MAXLEN words of each review, pad shorter ones in front (default %(default)s)")
     parser.add_argument("--vocab-size", type=positive_int, default=10_000,
@@ -307,7 +310,7 @@ def get_trained_model(args):
     train_data, val_data, test_data = load_padded(args)
     print(f"      {len(train_data[0]):,} training, {len(val_data[0]):,} validation, {len(test_data[0]):,} test "
           f"reviews, {args.maxlen} words each ({args.padding}-padded), vocabulary {args.vocab_size:,}")
-    steps = args.epochs * int(np.ceil(len(train_data[0]) / args.batch_size))  # the whole run, for the cosine
+    steps = args.epochs * int(np.ceil(len(train_data[0]) / args.batch_size)) if args.schedule == "cosine" else None
     model = compile_model(build_model(args.vocab_size, args.maxlen), args.learning_rate, steps)
     model.summary()
     start = time.perf_counter()
