@@ -126,26 +126,29 @@ def load_imdb(data_dir=None, num_words=None, skip_top=0, maxlen=None, seed=113, 
             raise DataError(f"could not download IMDB through Keras ({type(exc).__name__}: {exc}); "
                             "if you are offline, pass --data-dir DIR (or set IMDB_DATA_DIR) with a local imdb.npz")
     arrays = _read_local_npz(os.path.join(data_dir, "imdb.npz"))
+    try:
+        return _keras_load_steps(arrays, num_words, skip_top, maxlen, seed, start_char, oov_char, index_from)
+    except (TypeError, ValueError) as exc:  # e.g. reviews that are not lists of integers
+        raise DataError(f"{data_dir}/imdb.npz is not in Keras's IMDB format ({type(exc).__name__}: {exc})")
 
-    # The same steps, in the same order, as keras.datasets.imdb.load_data.
+
+def _keras_load_steps(arrays, num_words, skip_top, maxlen, seed, start_char, oov_char, index_from):
+    """The same steps, in the same order, as keras.datasets.imdb.load_data after it has read the file."""
     rng = np.random.RandomState(seed)
     splits = []
     for split in ("train", "test"):
         order = np.arange(len(arrays[f"x_{split}"]))
         rng.shuffle(order)
-        splits.append((arrays[f"x_{split}"][order], arrays[f"y_{split}"][order]))
+        x = [([start_char] if start_char is not None else []) + [w + index_from for w in review]
+             for review in arrays[f"x_{split}"][order]]
+        y = arrays[f"y_{split}"][order]
+        if maxlen:  # Keras drops (does not cut) reviews of maxlen words or more
+            keep = [i for i, review in enumerate(x) if len(review) < maxlen]
+            x, y = [x[i] for i in keep], y[keep]
+            if not x:
+                raise DataError(f"no {split} review is shorter than maxlen={maxlen}")
+        splits.append((x, y))
     (x_train, y_train), (x_test, y_test) = splits
-
-    def shift(review):
-        head = [start_char] if start_char is not None else []
-        return head + [w + index_from for w in review]
-
-    x_train, x_test = [shift(r) for r in x_train], [shift(r) for r in x_test]
-    if maxlen:  # Keras drops (does not cut) reviews of maxlen words or more
-        x_train, y_train = [r for r in x_train if len(r) < maxlen], [y for r, y in zip(x_train, y_train) if len(r) < maxlen]
-        x_test, y_test = [r for r in x_test if len(r) < maxlen], [y for r, y in zip(x_test, y_test) if len(r) < maxlen]
-        if not x_train or not x_test:
-            raise DataError(f"no review is shorter than maxlen={maxlen}")
     reviews = x_train + x_test
     if not num_words:
         num_words = max(max(r) for r in reviews)
@@ -153,9 +156,8 @@ def load_imdb(data_dir=None, num_words=None, skip_top=0, maxlen=None, seed=113, 
         reviews = [[w if skip_top <= w < num_words else oov_char for w in r] for r in reviews]
     else:
         reviews = [[w for w in r if skip_top <= w < num_words] for r in reviews]
-    labels = np.concatenate([y_train, y_test])
     n = len(x_train)
-    return (np.array(reviews[:n], dtype="object"), labels[:n]), (np.array(reviews[n:], dtype="object"), labels[n:])
+    return (np.array(reviews[:n], dtype="object"), y_train), (np.array(reviews[n:], dtype="object"), y_test)
 
 
 def load_word_index(data_dir=None):
@@ -181,8 +183,11 @@ def load_word_index(data_dir=None):
 
 def decode(review, index_to_word):
     """Word indices back to text; `index_to_word` maps index (rank + INDEX_FROM) to word."""
-    special = {PAD: "", START: "", OOV: "[?]"}
-    return " ".join(w for w in (special.get(i) if i in special else index_to_word.get(i, "[?]") for i in review) if w)
+    words = []
+    for i in review:
+        if i not in (PAD, START):
+            words.append("[?]" if i == OOV else index_to_word.get(i, "[?]"))
+    return " ".join(words)
 
 
 def index_to_word_map(word_index):

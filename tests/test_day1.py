@@ -154,6 +154,12 @@ def test_wrong_keys_exit_1(tmp_path, capsys):
     assert "lacks x_test, y_test" in message
 
 
+def test_reviews_that_are_not_word_lists_exit_1(tmp_path, capsys):
+    text = np.array(["a review as text", "another"], dtype=object)
+    np.savez(tmp_path / "imdb.npz", x_train=text, y_train=np.arange(2), x_test=text, y_test=np.arange(2))
+    assert "not in Keras's IMDB format" in data_error(tmp_path, capsys, tmp_path)
+
+
 class _Payload:
     """Unpickling this runs a shell command that creates a marker file."""
 
