@@ -5,14 +5,17 @@ What it shows, on the real trained model rather than in words:
   1. Gradient through time: for test reviews that fill all 200 positions, ||dL/dh_t|| at every word t, found by
      running the trained layer's own cell step by step under tf.GradientTape. The seed text claims the gradient from
      word 200 has "functionally vanished to 0.000000001" by word 1; this measures the ratio.
-  2. The amnesia probe: a strongly positive (or negative) phrase followed by N words of neutral filler about popcorn
-     and the theatre. Its effect on P(positive), against the filler alone, is traced for every N; the memory
-     half-life is the first N at which the effect drops below half of its value at N = 0.
+  2. The amnesia probe: a 200-word "review" of neutral filler about popcorn and the theatre, with a strongly positive
+     (or negative) phrase written into it so that N filler words follow the phrase. Its effect on P(positive),
+     against the filler alone, is traced for every N; the memory half-life is the first N at which the effect drops
+     below half of its value at N = 0.
 
     python day1_tensorflow.py --data-dir ../shared/data     # train once: runs/day1/model.keras
     python day2_tensorflow.py --data-dir ../shared/data     # uses that model: runs/day2/*.png, metrics.json
 
-Measured numbers against the seed's claims: notes/day2.md, "Inside the trained model".
+Result (the seed-0 Day-1 model): median ||dL/dh_1|| / ||dL/dh_200|| = 0.46, not 1e-9; half-lives of 2 words (positive
+phrase) and 12 words (negative) with the default filler. Details and verdicts: notes/day2.md, "Inside the trained
+model".
 """
 import json
 import os
