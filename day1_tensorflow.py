@@ -335,9 +335,8 @@ def get_trained_model(args):
     return model, (train_data, val_data, test_data), history, results
 
 
-def show_examples(model, test_data, data_dir, count=3, words=40):
+def show_examples(model, test_data, index_to_word, count=3, words=40):
     """Print a few test reviews as text with the model's P(positive) and the true label."""
-    index_to_word = index_to_word_map(load_word_index(data_dir))
     x, y = test_data[0][:count], test_data[1][:count]
     probabilities = model.predict(x, verbose=0)[:, 0]
     for review, label, p in zip(x, y, probabilities):
@@ -363,12 +362,14 @@ def main(argv=None):
     parser = make_parser()
     args = check_args(parser, parser.parse_args(argv))
     try:
+        index_to_word = index_to_word_map(load_word_index(args.data_dir))  # a missing file stops us before training
         model, (_, _, test_data), history, results = get_trained_model(args)
-        print("\nA few test reviews (last words shown):")
-        show_examples(model, test_data, args.data_dir)
-        paths = save_outputs(args.out, model, history, results, args)
     except DataError as exc:
         fail(str(exc))
+    print("\nA few test reviews (last words shown):")
+    show_examples(model, test_data, index_to_word)
+    try:
+        paths = save_outputs(args.out, model, history, results, args)
     except OSError as exc:
         fail(f"could not write to {args.out}: {exc.strerror or exc}")
     print()

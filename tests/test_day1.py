@@ -141,6 +141,23 @@ def test_missing_file_exits_1(tmp_path, capsys):
     assert "imdb.npz not found" in data_error(tmp_path, capsys, tmp_path)
 
 
+def test_missing_word_index_exits_1_before_training(imdb_dir, tmp_path, capsys):
+    (imdb_dir / "imdb_word_index.json").unlink()
+    assert "imdb_word_index.json not found" in data_error(imdb_dir, capsys, tmp_path)
+    assert not (tmp_path / "out").exists()  # stopped before training and writing anything
+
+
+def test_unwritable_out_exits_1(imdb_dir, tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("the learner's file")
+    with pytest.raises(SystemExit) as exit_info:
+        day1.main(["--data-dir", str(imdb_dir), "--epochs", "1", "--maxlen", "20", "--vocab-size", "100",
+                   "--out", str(blocker / "sub")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exit_info.value.code == 1 and len(err) == 1 and "could not write" in err[0]
+    assert blocker.read_text() == "the learner's file"
+
+
 def test_corrupt_npz_exits_1_and_is_untouched(tmp_path, capsys):
     (tmp_path / "imdb.npz").write_bytes(b"PK\x03\x04 this is not a zip archive")
     before = sha256(tmp_path / "imdb.npz")
