@@ -309,10 +309,13 @@ def check_args(parser, args):
     return args
 
 
-def get_trained_model(args):
-    """Load data, build, train and evaluate the Day-1 model. Returns (model, data, history, results)."""
+def get_trained_model(args, data=None):
+    """Build, train and evaluate the Day-1 model on `data` (default: load_padded(args)).
+
+    Returns (model, (train, validation, test) data, history, results).
+    """
     keras.utils.set_random_seed(args.seed)
-    train_data, val_data, test_data = load_padded(args)
+    train_data, val_data, test_data = data or load_padded(args)
     print(f"      {len(train_data[0]):,} training, {len(val_data[0]):,} validation, {len(test_data[0]):,} test "
           f"reviews, {args.maxlen} words each ({args.padding}-padded), vocabulary {args.vocab_size:,}")
     steps = args.epochs * int(np.ceil(len(train_data[0]) / args.batch_size)) if args.schedule == "cosine" else None
@@ -362,8 +365,9 @@ def main(argv=None):
     parser = make_parser()
     args = check_args(parser, parser.parse_args(argv))
     try:
-        index_to_word = index_to_word_map(load_word_index(args.data_dir))  # a missing file stops us before training
-        model, (_, _, test_data), history, results = get_trained_model(args)
+        data = load_padded(args)
+        index_to_word = index_to_word_map(load_word_index(args.data_dir))  # a missing index stops us before training
+        model, (_, _, test_data), history, results = get_trained_model(args, data)
     except DataError as exc:
         fail(str(exc))
     print("\nA few test reviews (last words shown):")
