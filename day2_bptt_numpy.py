@@ -144,11 +144,16 @@ def keras_twin(params, T):
     return rnn, dense
 
 
+def global_norm(grads):
+    """||g||: the norm of all the parameter gradients together, as one long vector."""
+    return np.sqrt(sum(np.sum(grads[k].astype(np.float64) ** 2) for k in PARAM_NAMES))
+
+
 def clip_by_global_norm(grads, max_norm):
-    """Pascanu et al. (2013): if ||g|| > max_norm, rescale g to length max_norm (same direction). Returns (g, ||g||)."""
-    norm = np.sqrt(sum(np.sum(grads[k].astype(np.float64) ** 2) for k in PARAM_NAMES))
+    """Pascanu et al. (2013): if ||g|| > max_norm, rescale g to length max_norm (same direction)."""
+    norm = global_norm(grads)
     factor = max_norm / norm if np.isfinite(norm) and norm > max_norm else 1.0
-    return {k: grads[k] * factor for k in PARAM_NAMES}, norm
+    return {k: grads[k] * factor for k in PARAM_NAMES}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -171,7 +176,7 @@ def measure(scale, args):
     with np.errstate(over="ignore", invalid="ignore"):   # the exploding case may overflow: detect, don't crash
         loss, cache = forward(x, y, h0, params)
         grads = backward(cache, args.truncate)
-        clipped, grad_norm = clip_by_global_norm(grads, args.clip)
+        grad_norm, clipped_norm = global_norm(grads), global_norm(clip_by_global_norm(grads, args.clip))
         h = cache[2]
         da = grads["dh"].transpose(1, 0, 2) * (1 - h[1:] ** 2)
         # each step's own share of dL/dW_hh, h_{t-1}^T da_t: clipping rescales them all by one factor
@@ -180,7 +185,6 @@ def measure(scale, args):
     finite = bool(np.all(np.isfinite(norms)) and np.isfinite(grad_norm))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = float(norms[0] / norms[-1])
-    factor = 1.0 if not np.isfinite(grad_norm) or grad_norm <= args.clip else args.clip / grad_norm
     ok = np.isfinite(ratio) and ratio > 0 and args.seq_len > 1
     return {
         "scale": scale, "loss": float(loss), "dh_norm": [float(v) for v in norms],
@@ -188,9 +192,9 @@ def measure(scale, args):
         # the average factor one step back multiplies the error by: ratio = factor^(T-1)
         "per_step_factor": float(ratio ** (1 / (args.seq_len - 1))) if ok else None,
         "finite": finite, "grad_norm": float(grad_norm) if np.isfinite(grad_norm) else None,
-        "grad_norm_clipped": float(np.sqrt(sum(np.sum(clipped[k] ** 2) for k in PARAM_NAMES)))
-        if finite else None,
-        "per_step_W_hh": [float(v) for v in per_step], "clip_factor": float(factor),
+        "grad_norm_clipped": float(clipped_norm) if finite else None,
+        "per_step_W_hh": [float(v) for v in per_step],
+        "clip_factor": float(clipped_norm / grad_norm) if finite and grad_norm > 0 else 1.0,
     }
 
 
