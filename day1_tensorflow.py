@@ -280,7 +280,7 @@ def make_parser(description=__doc__):
                         help="cosine: the learning rate falls to 0 over the epochs; constant: it stays "
                              "(default %(default)s; notes/day1.md compares them)")
     parser.add_argument("--maxlen", type=positive_int, default=200,
-                        help="keep the last MAXLEN words of each review, pad shorter ones in front (default %(default)s)")
+                        help="keep the last MAXLEN words of each review, pad shorter ones (default %(default)s)")
     parser.add_argument("--vocab-size", type=positive_int, default=10_000,
                         help="most frequent words kept; rarer ones become OOV (default %(default)s)")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default %(default)s)")
@@ -370,6 +370,8 @@ def main(argv=None):
         model, (_, _, test_data), history, results = get_trained_model(args, data)
     except DataError as exc:
         fail(str(exc))
+    except MemoryError:
+        fail("out of memory: lower --maxlen, --vocab-size or --batch-size")
     print("\nA few test reviews (last words shown):")
     show_examples(model, test_data, index_to_word)
     try:

@@ -7,8 +7,8 @@ What it shows: a many-to-one vanilla RNN shaped like Day 1's Keras model,
 with its gradients derived by hand (notes/day2.md, equations 1-9) and checked by pytest against finite differences
 and TensorFlow. The script then measures ||dL/dh_t|| at every step t of a T = 200 word "review" for several sizes of
 W_hh (its largest singular value) and draws them on one log-scale plot: below 1 the error fades geometrically on its
-way back to word 1; above 1 it can grow instead, or still fade when the tanh units saturate. A second panel shows what gradient-norm clipping does to the
-exploding case.
+way back to word 1; above 1 it can grow instead, or still fade when the tanh units saturate. A second panel shows
+what gradient-norm clipping does to the exploding case.
 
 Result (seed 0): ||dL/dh_1|| / ||dL/dh_200|| = 6e-96, 1e-48, 8e-41, 2e-13 and 8e+03 for sigma_max(W_hh) = 0.5, 0.9,
 1.0, 1.5 and 2.0 (notes/day2.md, section 4).
@@ -218,8 +218,8 @@ def plot(results, args, path):
     if boom["finite"]:
         right.semilogy(t[ok], raw[ok] * boom["clip_factor"], label=f"clipped to $\\|g\\|$ = {args.clip:g}")
     right.set(xlabel="word t", ylabel=r"$\|h_{t-1}^T \, \partial L/\partial a_t\|$",
-              title=f"Clipping, $\\sigma_{{max}}$ = {boom['scale']:g}: each word's share of $\\partial L/\\partial W_{{hh}}$",
-              xlim=(args.seq_len, 1))
+              title=f"Clipping, $\\sigma_{{max}}$ = {boom['scale']:g}: "
+                    r"each word's share of $\partial L/\partial W_{hh}$", xlim=(args.seq_len, 1))
     right.grid(alpha=0.3, which="both")
     right.legend(fontsize=8)
     fig.suptitle(f"Vanilla RNN, T = {args.seq_len}, H = {args.hidden}, truncate = {args.truncate or args.seq_len}, "
@@ -261,7 +261,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.out and os.path.exists(args.out) and not os.path.isdir(args.out):
         parser.error(f"argument --out: {args.out} exists and is not a folder")
-    results = [measure(s, args) for s in args.scales]
+    try:
+        results = [measure(s, args) for s in args.scales]
+    except MemoryError:
+        fail(f"N x T x D = {args.batch} x {args.seq_len} x {args.input_dim} does not fit in memory; use smaller sizes")
 
     print(f"||dL/dh_t|| from word T = {args.seq_len} back to word 1 (N = {args.batch}, H = {args.hidden}, "
           f"seed {args.seed}, truncate = {args.truncate or args.seq_len}):")

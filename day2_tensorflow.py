@@ -301,6 +301,8 @@ def main(argv=None):
         model, (x_test, y_test), test_accuracy = get_model(args)
     except day1.DataError as exc:
         fail(str(exc))
+    except MemoryError:
+        fail("out of memory: lower --maxlen, --vocab-size or --batch-size")
 
     gradient_metrics, norms = measure_gradients(model, x_test, y_test, args.num_reviews)
     metrics = {"test_accuracy": test_accuracy, **gradient_metrics, **measure_amnesia(model, texts, args.maxlen),
@@ -335,8 +337,8 @@ def print_summary(m, phrases, args):
           f"(quartiles {m['grad_ratio_first_to_last_quartiles'][0]:.3g} - "
           f"{m['grad_ratio_first_to_last_quartiles'][1]:.3g})")
     print(f"  why          : sigma_max(W_hh) = {m['W_hh_sigma_max']:.3f} ({m['W_hh_singular_values_above_1']} of "
-          f"{m['units']} singular values above 1), mean tanh' = {m['tanh_prime_mean_after_10_steps']:.3f} after word 10:"
-          " one step back multiplies the error by about both")
+          f"{m['units']} singular values above 1), mean tanh' = {m['tanh_prime_mean_after_10_steps']:.3f} "
+          "after word 10: one step back multiplies the error by about both")
     print(f"  cross-check  : the NumPy BPTT of day2_bptt_numpy.py on {m['grad_numpy_check_reviews']} of these reviews "
           f"differs by at most {m['grad_numpy_check_max_relative_difference']:.1e} (relative)")
     print(f"Amnesia probe (effect of the phrase on P(positive), against the same filler alone, whose "

@@ -71,8 +71,9 @@ def main(argv=None):
     loss_tf, grads_tf = tf_step(xt, yt, h0t)
     worst = max(float(np.max(np.abs(grads_np[k] - g.numpy())) / max(np.max(np.abs(g.numpy())), 1e-30))
                 for k, g in zip(bptt.PARAM_NAMES + ("x", "h0"), grads_tf))
-    print(f"N={N} T={T} D={D} H={H} float32, input scale {args.input_scale:g}; loss numpy {loss_np:.6f}, tensorflow {float(loss_tf):.6f}; "
-          f"largest gradient difference {worst:.1e} (relative to each gradient's largest entry)")
+    print(f"N={N} T={T} D={D} H={H} float32, input scale {args.input_scale:g}; loss numpy {loss_np:.6f}, "
+          f"tensorflow {float(loss_tf):.6f}; largest gradient difference {worst:.1e} (relative to each gradient's "
+          "largest entry)")
 
     for _ in range(3):  # warm-up: tracing, caches, thread pools
         numpy_step(x, y, h0, params)
