@@ -2,42 +2,141 @@
 
 What it shows: a many-to-one vanilla RNN shaped like Day 1's Keras model,
 
-    h_t = tanh(x_t W_xh + h_{t-1} W_hh + b_h),   p = sigmoid(h_T W_hy + b_y),   L = mean binary cross-entropy,
+    a_t = x_t W_xh + h_{t-1} W_hh + b_h,   h_t = tanh(a_t),   p = sigmoid(h_T W_hy + b_y),   L = mean cross-entropy,
 
-with its gradients derived by hand (notes/day2.md, equations 1-9) and checked by pytest against finite differences
-and TensorFlow. The script then measures ||dL/dh_t|| at every step t of a T = 200 word "review" for several sizes of
-W_hh (its largest singular value) and draws them on one log-scale plot: below 1 the error fades geometrically on its
-way back to word 1; above 1 it can grow instead, or still fade when the tanh units saturate. A second panel shows
-what gradient-norm clipping does to the exploding case.
+with its gradients derived by hand (notes/day2.md, equations 1a-9) and checked by pytest against finite differences
+and TensorFlow. The script then measures ||dL/dh_t|| at every step t of a T = 200 step random "review" for several
+sizes of W_hh (all its singular values equal) and draws them on one log-scale plot, with what gradient-norm clipping
+does to the exploding case beside it.
 
-Result (seed 0): ||dL/dh_1|| / ||dL/dh_200|| = 6e-96, 1e-48, 8e-41, 2e-13 and 8e+03 for sigma_max(W_hh) = 0.5, 0.9,
-1.0, 1.5 and 2.0 (notes/day2.md, section 4).
+Result (seed 0, same on every machine: NumPy only): ||dL/dh_1|| / ||dL/dh_200|| = 6e-96, 1e-48, 8e-41, 2e-13 and
+8e+03 for sigma_max(W_hh) = 0.5, 0.9, 1.0, 1.5 and 2.0 (notes/day2.md, section 4).
 
     python day2_bptt_numpy.py                  # writes runs/day2_numpy/gradient_norms.png and .json
-    python day2_bptt_numpy.py --scales 0.9,1.1 --seq-len 50 --truncate 20
+    python day2_bptt_numpy.py --scales 0.9,1.1 --seq-len 50 --truncate 20 --out runs/day2_numpy_short
 
-Shapes follow CS231n: N reviews in a batch, T steps, D input features, H hidden units.
+Shapes follow CS231n: N sequences in a batch, T steps, D input features, H hidden units. Inside forward/backward the
+arrays are time first and counted from 1 like the notes: h[t] is h_t, h[0] is h_0, and slot 0 of xs, a and da is
+unused, so every line below reads like its equation.
 """
 import argparse
-import json
 import os
 
-import matplotlib
 import numpy as np
 
+from rnn_days import cli
+
+import matplotlib  # noqa: E402
 matplotlib.use("Agg")  # headless: figures go to PNG files
-import matplotlib.pyplot as plt
+import matplotlib.pyplot as plt  # noqa: E402
 
-from cli import Parser, fail, non_negative_int, positive_float, positive_int
+PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
+
 
 # ---------------------------------------------------------------------------------------------------------------
-# 1. The model
+# 1. The model: forward and backward
 # ---------------------------------------------------------------------------------------------------------------
-
 
 def sigmoid(z):
     return 0.5 * (1 + np.tanh(0.5 * z))  # the same function as 1 / (1 + e^-z), but never overflows
 
+
+def forward(x, y, h0, params):
+    """Run the RNN over x and score its last state.
+
+    x: (N, T, D) inputs, y: (N,) labels in {0, 1}, h0: (N, H) initial state.
+    Returns (loss, cache): the mean binary cross-entropy, and what backward() needs.
+    """
+    W_xh, W_hh, b_h, W_hy, b_y = (params[k] for k in PARAM_NAMES)
+    N, T, D = x.shape
+    xs = np.zeros((T + 1, N, D), x.dtype)           # xs[t] = x_t, time first: each step reads one block
+    xs[1:] = x.transpose(1, 0, 2)
+    a = np.zeros((T + 1,) + h0.shape, h0.dtype)     # a[t] = a_t, the pre-activation of step t
+    h = np.zeros_like(a)                            # h[t] = h_t, the state after step t
+    h[0] = h0
+    a[1:] = xs[1:] @ W_xh + b_h                     # (1a), input part: x_t W_xh + b_h for all t in one product
+    for t in range(1, T + 1):
+        a[t] += h[t - 1] @ W_hh                     # (1a), recurrent part: waits for step t-1
+        h[t] = np.tanh(a[t])                        # (1b)
+    z = h[T] @ W_hy + b_y                           # (2)   (N, 1) logits
+    p = sigmoid(z[:, 0])                            # (3)
+    loss = np.mean(np.logaddexp(0, z[:, 0]) - y * z[:, 0])  # (4)  = mean of -y log p - (1-y) log(1-p), stably
+    return loss, {"xs": xs, "y": y, "h": h, "p": p, "params": params}
+
+
+def backward(cache, truncate=None):
+    """Backpropagation Through Time: the forward loop, reversed.
+
+    truncate: carry the error back through only the last `truncate` steps (truncated BPTT); None or T = full BPTT.
+    Returns {name: dL/dname}: "W_xh", "W_hh", "b_h", "W_hy", "b_y" (shaped like the parameters), "x" (N, T, D),
+    "h0" (N, H), and for every step t = 1..T, "h" = dL/dh_t and "a" = dL/da_t, both (N, T, H).
+    """
+    xs, y, h, p = cache["xs"], cache["y"], cache["h"], cache["p"]
+    W_xh, W_hh, W_hy = (cache["params"][k] for k in ("W_xh", "W_hh", "W_hy"))
+    T, N = h.shape[0] - 1, h.shape[1]
+    window = T if truncate is None else min(truncate, T)
+    dz = ((p - y) / N)[:, None]                     # (5)   dL/dz for sigmoid + cross-entropy: (N, 1)
+    dh = np.zeros_like(h)                           # dh[t] = dL/dh_t
+    da = np.zeros_like(h)                           # da[t] = dL/da_t
+    dh[T] = dz @ W_hy.T                             # (6)   the error enters at the last step only
+    for t in range(T, T - window, -1):
+        da[t] = dh[t] * (1 - h[t] ** 2)             # (7)   back through tanh: tanh'(a_t) = 1 - h_t^2
+        dh[t - 1] = da[t] @ W_hh.T                  # (8)   back one step in time, through W_hh
+    if window < T:
+        dh[T - window] = 0                          # truncated: h_{T-window} and earlier get no error
+    return {
+        "W_hy": h[T].T @ dz,                                                 # (6)
+        "b_y": dz.sum(axis=0),                                               # (6)
+        # (9) every step uses the same weights, so their gradients are sums over t (each one big product)
+        "W_xh": sum_over_t(xs[1:], da[1:]),                                  # (9) sum_t x_t^T da_t
+        "W_hh": sum_over_t(h[:-1], da[1:]),                                  # (9) sum_t h_{t-1}^T da_t
+        "b_h": da[1:].sum(axis=(0, 1)),                                      # (9) sum_t sum_n da_t
+        "x": (da[1:] @ W_xh.T).transpose(1, 0, 2),                           # (9) dL/dx_t = da_t W_xh^T
+        "h0": dh[0],                                                         # (8) at t = 1
+        "h": dh[1:].transpose(1, 0, 2),
+        "a": da[1:].transpose(1, 0, 2),
+    }
+
+
+def sum_over_t(u, v):
+    """sum over t (and the batch) of u_t^T v_t, for time-first u (T, N, I) and v (T, N, J): one BLAS product."""
+    return np.ascontiguousarray(np.einsum("tni,tnj->ij", u, v, optimize=True))
+
+
+def step_norms(dh):
+    """||dL/dh_t|| for t = 1..T: the Frobenius norm over the batch of each step's (N, H) gradient. dh: (N, T, H)."""
+    return np.sqrt(np.sum(dh ** 2, axis=(0, 2)))
+
+
+def state_jacobian(cache, k, n=0):
+    """dh_T/dh_k for sequence n, (H, H): the product (10) of the one-step Jacobians diag(1 - h_t^2) W_hh^T,
+    t = T down to k + 1 (column-vector convention)."""
+    h, W_hh = cache["h"], cache["params"]["W_hh"]
+    T = h.shape[0] - 1
+    J = np.eye(h.shape[2], dtype=h.dtype)
+    for t in range(k + 1, T + 1):
+        J = (1 - h[t, n] ** 2)[:, None] * W_hh.T @ J
+    return J
+
+
+def global_norm(grads):
+    """||g||: the norm of all the parameter gradients together, as one long vector."""
+    return np.sqrt(sum(np.sum(grads[k].astype(np.float64) ** 2) for k in PARAM_NAMES))
+
+
+def clip_by_global_norm(grads, max_norm):
+    """Pascanu et al. (2013): if ||g|| > max_norm, rescale g to length max_norm, same direction.
+
+    A non-finite ||g|| (an overflowed gradient) has no direction to keep: the gradients come back unchanged, and the
+    caller must skip that step (measure() reports it as an overflow)."""
+    norm = global_norm(grads)
+    factor = max_norm / norm if np.isfinite(norm) and norm > max_norm else 1.0
+    return {k: grads[k] * factor for k in PARAM_NAMES}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2. The experiment: ||dL/dh_t|| for several sizes of W_hh
+# ---------------------------------------------------------------------------------------------------------------
 
 def init_params(D, H, rng, scale=1.0, dtype=np.float64):
     """Random weights; W_hh is a random orthogonal matrix times `scale`, so every singular value equals `scale`.
@@ -52,113 +151,6 @@ def init_params(D, H, rng, scale=1.0, dtype=np.float64):
         "W_hy": (rng.standard_normal((H, 1)) / np.sqrt(H)).astype(dtype),
         "b_y": np.zeros(1, dtype),
     }
-
-
-def forward(x, y, h0, params):
-    """Run the RNN over x and score its last state.
-
-    x: (N, T, D) inputs, y: (N,) labels in {0, 1}, h0: (N, H) initial state.
-    Returns (loss, cache): the mean binary cross-entropy, and what backward() needs.
-    """
-    W_xh, W_hh, b_h, W_hy, b_y = (params[k] for k in ("W_xh", "W_hh", "b_h", "W_hy", "b_y"))
-    N, T, D = x.shape
-    x = np.ascontiguousarray(x.transpose(1, 0, 2))  # (T, N, D): time first, so each step reads one block
-    xW = x @ W_xh + b_h                             # every x_t W_xh + b_h in one product: (T, N, H)
-    h = np.empty((T + 1,) + h0.shape, h0.dtype)     # h[0] = h_0, h[t] = state after word t
-    h[0] = h0
-    for t in range(1, T + 1):
-        h[t] = np.tanh(xW[t - 1] + h[t - 1] @ W_hh)  # (1)   (xW[t-1] holds word t: arrays count from 0)
-    z = h[T] @ W_hy + b_y                           # (2)   (N, 1) logits
-    p = sigmoid(z[:, 0])                            # (3)
-    loss = np.mean(np.logaddexp(0, z[:, 0]) - y * z[:, 0])  # (4)  = mean of -y log p - (1-y) log(1-p), stably
-    return loss, (x, y, h, p, params)
-
-
-def backward(cache, truncate=None):
-    """Backpropagation Through Time: the forward loop, reversed.
-
-    truncate: pass the error back through only the last `truncate` steps (truncated BPTT); None or T = full BPTT.
-    Returns a dict of gradients of the loss: "W_xh", "W_hh", "b_h", "W_hy", "b_y" (shaped like the parameters),
-    "x" (N, T, D), "h0" (N, H), "dh" (N, T, H) = dL/dh_t for t = 1..T, and "dh_norm" (T,) = ||dL/dh_t||, the
-    Frobenius norm over the batch, at each step t = 1..T.
-    """
-    x, y, h, p, params = cache
-    W_xh, W_hh, W_hy = params["W_xh"], params["W_hh"], params["W_hy"]
-    T, N, D = x.shape
-    k = T if truncate is None else min(truncate, T)
-    dz = ((p - y) / N)[:, None]                     # (5)   dL/dz for sigmoid + cross-entropy: (N, 1)
-    dW_hy = h[T].T @ dz
-    db_y = dz.sum(axis=0)
-    dh = np.zeros_like(h)                           # dh[t] = dL/dh_t
-    da = np.zeros_like(h[1:])                       # da[t-1] = dL/da_t, a_t the pre-activation of step t
-    dh[T] = dz @ W_hy.T                             # (6)   the error enters at the last step only
-    tanh_prime = 1 - h ** 2                         #       tanh'(a_t) = 1 - h_t^2, for every step at once
-    for t in range(T, T - k, -1):
-        da[t - 1] = dh[t] * tanh_prime[t]           # (7)   back through tanh
-        dh[t - 1] = da[t - 1] @ W_hh.T              # (8)   back one step in time, through W_hh
-    if k < T:
-        dh[T - k] = 0                               # truncated: the error stops here, h_{T-k} and earlier get none
-    # (9) every step uses the same weights, so their gradients sum over t: one product over all (t, n) rows each.
-    da_rows = da.reshape(T * N, -1)
-    grads = {
-        "W_xh": x.reshape(T * N, D).T @ da_rows,
-        "W_hh": h[:-1].reshape(T * N, -1).T @ da_rows,
-        "b_h": da_rows.sum(axis=0),
-        "W_hy": dW_hy,
-        "b_y": db_y,
-        "x": (da_rows @ W_xh.T).reshape(T, N, D).transpose(1, 0, 2),
-        "h0": dh[0],
-        "dh": dh[1:].transpose(1, 0, 2),
-        "dh_norm": np.sqrt(np.sum(dh[1:] ** 2, axis=(1, 2))),
-    }
-    return grads
-
-
-def state_jacobian(cache, k, n=0):
-    """dh_T/dh_k for review n: the product of the one-step Jacobians diag(1 - h_t^2) W_hh^T for t = k+1..T. (H, H)."""
-    _, _, h, _, params = cache
-    T = h.shape[0] - 1
-    J = np.eye(h.shape[2], dtype=h.dtype)
-    for t in range(k + 1, T + 1):
-        J = (1 - h[t, n] ** 2)[:, None] * params["W_hh"].T @ J
-    return J
-
-
-PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
-
-
-def keras_twin(params, T):
-    """The same network in Keras -- SimpleRNN(H) and Dense(1), float32 -- holding these weights. Returns (rnn, dense).
-
-    Keras's names: kernel = W_xh, recurrent_kernel = W_hh, bias = b_h; the Dense layer's kernel = W_hy, bias = b_y.
-    Only the checks and the benchmark use it: the lesson itself needs nothing but NumPy.
-    """
-    import keras
-
-    (D, H) = params["W_xh"].shape
-    rnn, dense = keras.layers.SimpleRNN(H, activation="tanh"), keras.layers.Dense(1)
-    rnn.build((None, T, D))
-    dense.build((None, H))
-    rnn.set_weights([params["W_xh"], params["W_hh"], params["b_h"]])
-    dense.set_weights([params["W_hy"], params["b_y"]])
-    return rnn, dense
-
-
-def global_norm(grads):
-    """||g||: the norm of all the parameter gradients together, as one long vector."""
-    return np.sqrt(sum(np.sum(grads[k].astype(np.float64) ** 2) for k in PARAM_NAMES))
-
-
-def clip_by_global_norm(grads, max_norm):
-    """Pascanu et al. (2013): if ||g|| > max_norm, rescale g to length max_norm (same direction)."""
-    norm = global_norm(grads)
-    factor = max_norm / norm if np.isfinite(norm) and norm > max_norm else 1.0
-    return {k: grads[k] * factor for k in PARAM_NAMES}
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# 2. The experiment: ||dL/dh_t|| for several sizes of W_hh
-# ---------------------------------------------------------------------------------------------------------------
 
 
 def make_batch(N, T, D, H, rng, dtype):
@@ -177,11 +169,9 @@ def measure(scale, args):
         loss, cache = forward(x, y, h0, params)
         grads = backward(cache, args.truncate)
         grad_norm, clipped_norm = global_norm(grads), global_norm(clip_by_global_norm(grads, args.clip))
-        h = cache[2]
-        da = grads["dh"].transpose(1, 0, 2) * (1 - h[1:] ** 2)
         # each step's own share of dL/dW_hh, h_{t-1}^T da_t: clipping rescales them all by one factor
-        per_step = np.linalg.norm(np.einsum("tni,tnj->tij", h[:-1], da), axis=(1, 2))
-    norms = grads["dh_norm"]
+        per_step = np.linalg.norm(np.einsum("tni,ntj->tij", cache["h"][:-1], grads["a"]), axis=(1, 2))
+        norms = step_norms(grads["h"])
     finite = bool(np.all(np.isfinite(norms)) and np.isfinite(grad_norm))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = float(norms[0] / norms[-1])
@@ -202,24 +192,24 @@ def plot(results, args, path):
     t = np.arange(1, args.seq_len + 1)
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.6))
     for r in results:
-        norms = np.array(r["dh_norm"])
+        norms = np.array(r["dh_norm"], dtype=float)
         ok = np.isfinite(norms) & (norms > 0)
         label = f"$\\sigma_{{max}}(W_{{hh}})$ = {r['scale']:g}" + ("" if r["finite"] else " (overflow)")
         left.semilogy(t[ok], norms[ok], label=label)
-    left.set(xlabel="word t (the loss is read at word T, on the left)", ylabel=r"$\|\partial L / \partial h_t\|$",
+    left.set(xlabel="step t (the loss is read at step T, on the left)", ylabel=r"$\|\partial L / \partial h_t\|$",
              title="Error flowing back through time", xlim=(args.seq_len, 1))
     left.grid(alpha=0.3, which="both")
     left.legend(fontsize=8)
 
-    boom = max(results, key=lambda r: r["grad_norm"] if r["grad_norm"] is not None else np.inf)
-    raw = np.array(boom["per_step_W_hh"])
+    largest = max(results, key=lambda r: r["grad_norm"] if r["grad_norm"] is not None else np.inf)
+    raw = np.array(largest["per_step_W_hh"], dtype=float)
     ok = np.isfinite(raw) & (raw > 0)
-    right.semilogy(t[ok], raw[ok], label=f"raw (total $\\|g\\|$ = {boom['grad_norm'] or float('inf'):.3g})")
-    if boom["finite"]:
-        right.semilogy(t[ok], raw[ok] * boom["clip_factor"], label=f"clipped to $\\|g\\|$ = {args.clip:g}")
-    right.set(xlabel="word t", ylabel=r"$\|h_{t-1}^T \, \partial L/\partial a_t\|$",
-              title=f"Clipping, $\\sigma_{{max}}$ = {boom['scale']:g}: "
-                    r"each word's share of $\partial L/\partial W_{hh}$", xlim=(args.seq_len, 1))
+    right.semilogy(t[ok], raw[ok], label=f"raw (total $\\|g\\|$ = {largest['grad_norm'] or float('inf'):.3g})")
+    if largest["finite"]:
+        right.semilogy(t[ok], raw[ok] * largest["clip_factor"], label=f"clipped to $\\|g\\|$ = {args.clip:g}")
+    right.set(xlabel="step t", ylabel=r"$\|h_{t-1}^T \, \partial L/\partial a_t\|$",
+              title=f"Clipping, $\\sigma_{{max}}$ = {largest['scale']:g}: "
+                    r"each step's share of $\partial L/\partial W_{hh}$", xlim=(args.seq_len, 1))
     right.grid(alpha=0.3, which="both")
     right.legend(fontsize=8)
     fig.suptitle(f"Vanilla RNN, T = {args.seq_len}, H = {args.hidden}, truncate = {args.truncate or args.seq_len}, "
@@ -229,44 +219,40 @@ def plot(results, args, path):
     plt.close(fig)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# 3. The script
+# ---------------------------------------------------------------------------------------------------------------
+
 def scale_list(text):
     """argparse type: comma-separated positive numbers, e.g. 0.5,0.9,1,1.5,2."""
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
         raise argparse.ArgumentTypeError(f"expected comma-separated positive numbers, got {text!r}")
-    return [positive_float(p) for p in parts]
+    return [cli.positive_float(p) for p in parts]
 
 
 def make_parser():
-    parser = Parser(description=__doc__.split("\n\n")[0],
-                    epilog="Exit status: 0 ok, 1 could not write the outputs, 2 bad flag value.")
-    parser.add_argument("--seq-len", type=positive_int, default=200, help="T, steps per sequence (default %(default)s)")
-    parser.add_argument("--hidden", type=positive_int, default=128, help="H, hidden units (default %(default)s)")
-    parser.add_argument("--input-dim", type=positive_int, default=128, help="D, input features (default %(default)s)")
-    parser.add_argument("--batch", type=positive_int, default=16, help="N, sequences per batch (default %(default)s)")
+    parser = cli.Parser(__doc__)
+    parser.add_argument("--seq-len", type=cli.positive_int, default=200,
+                        help="T, steps per sequence (default %(default)s)")
+    parser.add_argument("--hidden", type=cli.positive_int, default=128, help="H, hidden units (default %(default)s)")
+    parser.add_argument("--input-dim", type=cli.positive_int, default=128,
+                        help="D, input features (default %(default)s)")
+    parser.add_argument("--batch", type=cli.positive_int, default=16,
+                        help="N, sequences per batch (default %(default)s)")
     parser.add_argument("--scales", type=scale_list, default="0.5,0.9,1.0,1.5,2.0",
                         help="largest singular values of W_hh to compare, comma-separated (default %(default)s)")
-    parser.add_argument("--clip", type=positive_float, default=1.0,
+    parser.add_argument("--clip", type=cli.positive_float, default=1.0,
                         help="gradient-norm clipping threshold for the second panel (default %(default)s)")
-    parser.add_argument("--truncate", type=positive_int, default=None,
-                        help="truncated BPTT: pass the error back only K steps (default: all T)")
-    parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default %(default)s)")
-    parser.add_argument("--out", default=os.path.join("runs", "day2_numpy"),
-                        help="output folder; gradient_norms.png/.json there are replaced (default %(default)s)")
+    parser.add_argument("--truncate", type=cli.positive_int, default=None,
+                        help="truncated BPTT: carry the error back only K steps (default: all T)")
+    parser.add_seed()
+    parser.add_out(os.path.join("runs", "day2_numpy"))
     return parser
 
 
-def main(argv=None):
-    parser = make_parser()
-    args = parser.parse_args(argv)
-    if args.out and os.path.exists(args.out) and not os.path.isdir(args.out):
-        parser.error(f"argument --out: {args.out} exists and is not a folder")
-    try:
-        results = [measure(s, args) for s in args.scales]
-    except MemoryError:
-        fail(f"N x T x D = {args.batch} x {args.seq_len} x {args.input_dim} does not fit in memory; use smaller sizes")
-
-    print(f"||dL/dh_t|| from word T = {args.seq_len} back to word 1 (N = {args.batch}, H = {args.hidden}, "
+def print_table(results, args):
+    print(f"||dL/dh_t|| from step T = {args.seq_len} back to step 1 (N = {args.batch}, H = {args.hidden}, "
           f"seed {args.seed}, truncate = {args.truncate or args.seq_len}):")
     print(f"{'sigma_max(W_hh)':>16} {'||dL/dh_T||':>12} {'||dL/dh_1||':>12} {'ratio 1/T':>10} {'per step':>9} "
           f"{'||g|| raw':>10} {'||g|| clipped':>13}  status")
@@ -279,17 +265,22 @@ def main(argv=None):
         status = "ok" if r["finite"] else "OVERFLOW (inf/nan)"
         print(f"{r['scale']:>16g} {last:>12.3g} {first:>12.3g} {ratio:>10} {step:>9} {raw:>10} {clipped:>13}  {status}")
 
+
+def main(argv=None):
+    args = make_parser().parse_args(argv)
     try:
-        os.makedirs(args.out, exist_ok=True)
-        png, js = os.path.join(args.out, "gradient_norms.png"), os.path.join(args.out, "gradient_norms.json")
-        plot(results, args, png)
-        with open(js, "w", encoding="utf-8") as f:
-            json.dump({"settings": vars(args), "results": results}, f, indent=1)
-    except OSError as exc:
-        fail(f"could not write to {args.out}: {exc.strerror or exc}")
-    print(f"wrote {png}\nwrote {js}")
+        results = [measure(s, args) for s in args.scales]
+    except MemoryError:
+        cli.fail(f"--batch x --seq-len x --hidden = {args.batch} x {args.seq_len} x {args.hidden} (and --input-dim "
+                 f"{args.input_dim}) does not fit in memory; lower --batch or --seq-len")
+    print_table(results, args)
+    with cli.Outputs(args.out) as out:
+        plot(results, args, out.path("gradient_norms.png"))
+        cli.write_json({"settings": vars(args), "results": results}, out.path("gradient_norms.json"))
+    for path in out.written():
+        print(f"wrote {path}")
     return results
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

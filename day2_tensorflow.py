@@ -1,49 +1,55 @@
-"""Day 2 (Keras): look inside the trained Day-1 SimpleRNN -- how the error flows back through time, and how fast
-the network forgets.
+"""Day 2 (Keras): look inside trained Day-1 SimpleRNNs -- how the error flows back through time, and how long a
+phrase is remembered.
 
-What it shows, on the real trained model rather than in words:
-  1. Gradient through time: for test reviews that fill all 200 positions, ||dL/dh_t|| at every word t, found by
-     running the trained layer's own cell step by step under tf.GradientTape. The seed text claims the gradient from
-     word 200 has "functionally vanished to 0.000000001" by word 1; this measures the ratio.
-  2. The amnesia probe: a 200-word "review" of neutral filler about popcorn and the theatre, with a strongly positive
-     (or negative) phrase written into it so that N filler words follow the phrase. Its effect on P(positive),
-     against the filler alone, is traced for every N; the memory half-life is the first N at which the effect drops
-     below half of its value at N = 0.
+What it shows, on saved Day-1 models (one or several: each gets a row, so a claim can be checked on every model):
+  1. Gradient through time: for full-length test reviews, ||dL/dh_t|| at every word t, from the trained layer's own
+     cell run step by step under tf.GradientTape (cross-checked against day2_bptt_numpy.py's hand-written BPTT).
+     The original Day-2 tutorial says the gradient reaching word 1 has "functionally vanished to 0.000000001".
+  2. Memory on real text: a strong phrase written over five words of real test reviews, N words before the end;
+     its mean effect on P(positive) with a 95% confidence interval, for each N, positive and negative reviews apart.
+  3. The original's popcorn story as an illustration: the phrase inside neutral filler text, for several fillers.
 
-    python day1_tensorflow.py --data-dir ../shared/data     # train once: runs/day1/model.keras
-    python day2_tensorflow.py --data-dir ../shared/data     # uses that model: runs/day2/*.png, metrics.json
+    python day1_tensorflow.py --seed 0 --out runs/day1_seed0         # Day 2 reads the model Day 1 saved
+    python day2_tensorflow.py --model runs/day1_seed0/model.keras --out runs/day2_seed0
 
-Result (the seed-0 Day-1 model): median ||dL/dh_1|| / ||dL/dh_200|| = 0.46, not 1e-9; half-lives of 2 words (positive
-phrase) and 12 words (negative) with the default filler. Details and verdicts: notes/day2.md, "Inside the trained
-model".
+Result: it varies from model to model; the across-model tables (five seeds and an untrained model) are in
+notes/day2.md, section 6. Outputs (in --out, default runs/day2/): grad_through_time.png, memory.png, metrics.json.
 """
-import json
 import os
 import time
 
-import day1_tensorflow as day1  # Day 1's data, model and flags: Day 2 looks inside the same network
-import day2_bptt_numpy as bptt  # the hand-derived BPTT, to cross-check the Keras gradients
-
-import keras
-import matplotlib.pyplot as plt
 import numpy as np
-import tensorflow as tf
 
-from cli import fail, positive_int
+import day2_bptt_numpy as bptt  # the hand-derived BPTT, to cross-check the Keras gradients: itself a lesson
+from rnn_days import cli, imdb
+from rnn_days.bridge import simple_rnn_params
+from rnn_days.conditions import conditions
+
+tf, keras = cli.import_tensorflow()
+import matplotlib.pyplot as plt  # noqa: E402
 
 DAY1_MODEL = os.path.join("runs", "day1", "model.keras")
 POSITIVE = "i absolutely loved this movie"
 NEGATIVE = "i absolutely hated this movie"
-# Neutral filler about the popcorn and the theatre: words inside the 10,000-word vocabulary, no opinion of the film.
-FILLER = (
-    "we got to the theater early and bought a large box of popcorn with extra salt and two big drinks then we "
-    "found our seats near the middle of the room the popcorn was hot and a little too dry so i went back to the "
-    "hall for some water the line was long because the kid at the counter was new and kept dropping the ice when "
-    "i came back the lights were still on and people were still walking in with their own candy and coffee a man "
-    "behind us talked on his phone about his car and the woman next to him opened a bag of chocolate very slowly "
-    "the floor was wet and my seat was a bit old but the room was warm and quiet and we waited for the lights to go "
-    "down while the kids in front of us shared a second box of popcorn and asked their father about the parking"
-)
+N_GRID = (0, 1, 2, 3, 5, 8, 12, 20, 30, 50, 75, 100, 125, 150, 175, 195)  # words after the phrase
+# Fillers: words inside the 10,000-word vocabulary, no opinion of any film. The first is the original's popcorn tangent.
+FILLERS = {
+    "popcorn": (
+        "we got to the theater early and bought a large box of popcorn with extra salt and two big drinks then we "
+        "found our seats near the middle of the room the popcorn was hot and a little too dry so i went back to the "
+        "hall for some water the line was long because the kid at the counter was new and kept dropping the ice when "
+        "i came back the lights were still on and people were still walking in with their own candy and coffee a man "
+        "behind us talked on his phone about his car and the woman next to him opened a bag of chocolate very slowly "
+        "the floor was wet and my seat was a bit old but the room was warm and quiet and we waited for the lights to "
+        "go down while the kids in front of us shared a second box of popcorn and asked their father about the parking"),
+    "seat": "the woman next to him opened a bag of chocolate very slowly the floor was wet and my seat was a bit old",
+    "trip": (
+        "on saturday we drove into the city with my brother and his wife we left the car near the station and walked "
+        "past the old church to the river where we had lunch at a small place with a view of the bridge"),
+    "plot": (
+        "the story takes place in a small town in the north during the winter of 1950 a young teacher arrives by train "
+        "and takes a room above the store where the owner lives with his two daughters and their dog"),
+}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -81,274 +87,309 @@ def grad_norms_through_time(model, x, y, batch_size=500):
 
 def numpy_params(model):
     """The trained weights under the notes' names (W_xh, W_hh, b_h, W_hy, b_y), in float64, for day2_bptt_numpy."""
-    _, rnn, dense = model.layers
-    weights = [rnn.cell.kernel, rnn.cell.recurrent_kernel, rnn.cell.bias, dense.kernel, dense.bias]
-    return {name: np.asarray(w, np.float64) for name, w in zip(bptt.PARAM_NAMES, weights)}
+    return simple_rnn_params(model.layers[1], model.layers[2])
 
 
 def numpy_bptt_norms(model, x, y):
     """The same ||dL_n/dh_t|| from the hand-derived NumPy BPTT (float64), one review at a time. -> (N, T)."""
     params, xs = numpy_params(model), np.asarray(model.layers[0](x), np.float64)
     h0 = np.zeros((1, model.layers[1].units))
-    return np.stack([bptt.backward(bptt.forward(xs[n:n + 1], np.asarray(y[n:n + 1], np.float64), h0, params)[1])
-                     ["dh_norm"] for n in range(len(x))])
+    return np.stack([bptt.step_norms(bptt.backward(bptt.forward(
+        xs[n:n + 1], np.asarray(y[n:n + 1], np.float64), h0, params)[1])["h"]) for n in range(len(x))])
 
 
 def full_length_reviews(x, y, count):
     """The first `count` reviews that fill every position (no padding in front), with their labels."""
-    full = np.flatnonzero(x[:, 0] != day1.PAD)[:count]
+    full = np.flatnonzero(x[:, 0] != imdb.PAD)[:count]
     return x[full], y[full]
 
 
-def plot_grad_through_time(norms, ratio, path):
-    t = np.arange(1, norms.shape[1] + 1)
-    q25, median, q75 = np.percentile(norms, [25, 50, 75], axis=0)
-    fig, ax = plt.subplots(figsize=(8, 4.6))
-    ax.fill_between(t, q25, q75, alpha=0.3, label="quartiles (25%-75%)")
-    ax.semilogy(t, median, label="median")
-    ax.axhline(median[-1] * 1e-9, color="r", ls="--", label="seed's claim: 1e-9 of the last word's")
-    ax.set(xlim=(len(t), 1), xlabel="word t (the loss is read after word 200, on the left)",
-           ylabel=r"$\|\partial L / \partial h_t\|$",
-           title=f"Trained SimpleRNN, {len(norms)} test reviews: median ratio word 1 / word {len(t)} = {ratio:.2g}")
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+def ratio_stats(ratios):
+    q25, median, q75 = np.percentile(ratios, [25, 50, 75]) if len(ratios) else (np.nan,) * 3
+    return {"median": float(median), "q25": float(q25), "q75": float(q75), "reviews": int(len(ratios))}
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# 2. The amnesia probe
-# ---------------------------------------------------------------------------------------------------------------
-
-def encode(text, word_index, vocab_size):
-    """Text -> word indices as Day 1's model reads them (rank + 3). Raises ValueError naming out-of-vocabulary words."""
-    words = text.lower().split()
-    unknown = [w for w in words if word_index.get(w, vocab_size) + day1.INDEX_FROM >= vocab_size]
-    if unknown:
-        raise ValueError(f"not among the {vocab_size:,} words the model knows: {', '.join(dict.fromkeys(unknown))}")
-    return [word_index[w] + day1.INDEX_FROM for w in words]
-
-
-def place(phrase, filler, n, maxlen):
-    """A full-length review of filler text with the phrase written over it so that exactly n filler words follow.
-
-    The filler repeats as needed. No padding: every probe is maxlen real words, like the reviews of part 1, and it
-    differs from the filler alone only in the phrase's len(phrase) words.
-    """
-    if len(phrase) + n > maxlen:
-        raise ValueError(f"{len(phrase)} phrase words + {n} filler words do not fit in maxlen {maxlen}")
-    words = [filler[i % len(filler)] for i in range(maxlen)]
-    start = maxlen - n - len(phrase)
-    words[start:start + len(phrase)] = phrase
-    return np.array(words, dtype="int32")
-
-
-def amnesia_effects(model, phrase, filler, maxlen):
-    """Effect of the phrase at N = 0 .. maxlen - len(phrase): P(filler with the phrase, N words before the end)
-    minus P(the same filler alone). Returns (effects, P(filler alone))."""
-    ns = np.arange(maxlen - len(phrase) + 1)
-    probes = np.stack([place(phrase, filler, n, maxlen) for n in ns] + [place([], filler, 0, maxlen)])
-    p = model.predict(probes, batch_size=512, verbose=0)[:, 0].astype(np.float64)
-    return p[:-1] - p[-1], p[-1]
-
-
-def half_life(effects):
-    """The smallest N at which the effect falls below half of its N = 0 value (None if it never does)."""
-    below = np.flatnonzero(effects / effects[0] < 0.5) if effects[0] != 0 else []
-    return int(below[0]) if len(below) else None
-
-
-def plot_amnesia(metrics, phrases, path):
-    fig, ax = plt.subplots(figsize=(8, 4.6))
-    for name, phrase in phrases.items():
-        e, hl = np.array(metrics[f"amnesia_effect_{name}"]), metrics[f"amnesia_half_life_{name}"]
-        ax.plot(np.arange(len(e)), e, label=f"\"{phrase}\" (half-life {hl if hl is not None else 'not reached'})")
-        if hl is not None:
-            ax.plot(hl, e[hl], "ko", ms=4)
-    ax.axhline(0, color="k", lw=0.8)
-    ax.axvline(150, color="gray", ls=":", label="the seed's 150-word tangent")
-    ax.set(xlabel="N, filler words after the phrase", ylabel="P(positive | phrase + filler) - P(positive | filler)",
-           title="The amnesia probe: how long the phrase is remembered")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# 3. The script
-# ---------------------------------------------------------------------------------------------------------------
-
-def make_parser():
-    parser = day1.make_parser(__doc__)  # Day 1's flags, same defaults: training here trains exactly as Day 1 does
-    parser.add_argument("--model", default=None,
-                        help=f"a saved Day-1 model.keras (default: {DAY1_MODEL} if it exists, else train one)")
-    parser.add_argument("--num-reviews", type=positive_int, default=1000,
-                        help="full-length test reviews for the gradient statistics (default %(default)s)")
-    parser.add_argument("--phrase-positive", default=POSITIVE, help="the positive phrase (default %(default)r)")
-    parser.add_argument("--phrase-negative", default=NEGATIVE, help="the negative phrase (default %(default)r)")
-    parser.add_argument("--filler", default=FILLER,
-                        help="neutral filler text, repeated as needed (default: a paragraph about the popcorn)")
-    parser.set_defaults(out=os.path.join("runs", "day2"))
-    return parser
-
-
-def load_day1_model(path, args):
-    """Load a saved Day-1 model and check it fits the flags; exits 1 with one line if it does not."""
-    try:
-        model = keras.models.load_model(path)
-    except Exception as exc:  # a missing, truncated or foreign file: keras raises many kinds
-        fail(f"could not load the model {path} ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
-             "; train one with day1_tensorflow.py or leave out --model")
-    kinds = [type(layer).__name__ for layer in model.layers]
-    if kinds != ["Embedding", "SimpleRNN", "Dense"]:
-        fail(f"{path} is not a Day-1 model (layers {', '.join(kinds)}; expected Embedding, SimpleRNN, Dense)")
-    if model.layers[0].input_dim != args.vocab_size or model.input_shape[1] not in (None, args.maxlen):
-        fail(f"{path} was trained with --vocab-size {model.layers[0].input_dim} and --maxlen {model.input_shape[1]}; "
-             "pass the same values")
-    return model
-
-
-def get_model(args):
-    """Day 1's saved model if there is one, else train it exactly as Day 1 does. Returns (model, test data, acc)."""
-    path = args.model or (DAY1_MODEL if os.path.exists(DAY1_MODEL) else None)
-    if path is None:
-        print(f"No saved Day-1 model ({DAY1_MODEL} or --model): training one as Day 1 does.")
-        model, (_, _, test_data), _, results = day1.get_trained_model(args)
-        return model, test_data, results["test_accuracy"]
-    model = load_day1_model(path, args)
-    print(f"Using the Day-1 model {path}")
-    _, _, test_data = day1.load_padded(args)
-    _, accuracy = model.evaluate(*test_data, batch_size=512, verbose=0)
-    print(f"Test accuracy {accuracy:.4f}")
-    return model, test_data, float(accuracy)
-
-
-def encode_texts(parser, args, word_index):
-    """The phrases and the filler as word indices; a word outside the vocabulary is a usage error naming it."""
-    texts = {}
-    for name, flag, text in (("positive", "--phrase-positive", args.phrase_positive),
-                             ("negative", "--phrase-negative", args.phrase_negative),
-                             ("filler", "--filler", args.filler)):
-        try:
-            texts[name] = encode(text, word_index, args.vocab_size)
-        except ValueError as exc:
-            parser.error(f"argument {flag}: {exc}")
-        if not texts[name] or (name != "filler" and len(texts[name]) >= args.maxlen):
-            parser.error(f"argument {flag}: needs 1 to {args.maxlen - 1} words")
-    return texts
-
-
-def measure_gradients(model, x_test, y_test, count):
-    """Part 1 on `count` full-length test reviews: the numbers metrics.json reports about the gradient."""
-    x, y = full_length_reviews(x_test, y_test, count)
-    if len(x) == 0:
-        fail(f"no test review fills all {x_test.shape[1]} positions; lower --maxlen")
-    start = time.perf_counter()
+def measure_gradients(model, x, y, p):
+    """Part 1 on full-length reviews x (labels y, the model's P(positive) p): the numbers about the gradient."""
     norms, tanh_prime = grad_norms_through_time(model, x, y)
-    seconds = time.perf_counter() - start
     checked = min(5, len(x))  # the same numbers from the hand-derived BPTT, on a few reviews
     numpy_norms = numpy_bptt_norms(model, x[:checked], y[:checked])
     W_hh = numpy_params(model)["W_hh"]
     singular_values = np.linalg.svd(W_hh, compute_uv=False)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = norms[:, 0] / norms[:, -1]
-    q25, median, q75 = np.percentile(norms, [25, 50, 75], axis=0)
+    ratios = norms[:, 0] / norms[:, -1]
+    right = (p >= 0.5) == (y == 1)
+    median = np.median(norms, axis=0)
+    smallest = int(np.argmin(median))
     return {
-        "grad_ratio_first_to_last": float(np.median(ratios)),
-        "grad_ratio_first_to_last_quartiles": [float(v) for v in np.percentile(ratios, [25, 75])],
-        "grad_ratio_of_medians": float(median[0] / median[-1]),
-        "grad_num_reviews": len(x),
+        "grad_ratio_first_to_last": ratio_stats(ratios),
+        "grad_ratio_correct": ratio_stats(ratios[right]),
+        "grad_ratio_wrong": ratio_stats(ratios[~right]),
+        "grad_median_smallest_at_word": smallest + 1,
+        "grad_median_smallest_factor_below_last": float(median[-1] / median[smallest]),
         "grad_norm_median_per_step": median.tolist(),
-        "grad_norm_q25_per_step": q25.tolist(),
-        "grad_norm_q75_per_step": q75.tolist(),
-        "grad_seconds": round(seconds, 2),
-        "grad_numpy_check_reviews": checked,
         "grad_numpy_check_max_relative_difference":
             float(np.max(np.abs(numpy_norms - norms[:checked]) / np.maximum(numpy_norms, 1e-300))),
-        "units": len(singular_values),
-        "embedding_std": float(np.std(np.asarray(model.layers[0].embeddings))),
         "W_hh_sigma_max": float(singular_values[0]),
         "W_hh_singular_values_above_1": int(np.sum(singular_values > 1)),
         "W_hh_spectral_radius": float(np.max(np.abs(np.linalg.eigvals(W_hh)))),
-        "tanh_prime_mean_first_10_steps": float(tanh_prime[:, :10].mean()),
         "tanh_prime_mean_after_10_steps": float(tanh_prime[:, 10:].mean()),
-    }, norms
+        # sigma_max x mean tanh' is neither a bound nor an estimate of the per-step factor; reported to show that
+        "per_step_factor_measured": float(np.median(ratios) ** (1 / (x.shape[1] - 1))),
+    }
 
 
-def measure_amnesia(model, texts, maxlen):
-    """Part 2: the effect of each phrase for every N, its half-life, and P(positive) of the filler alone."""
+# ---------------------------------------------------------------------------------------------------------------
+# 2. Memory on real text, and the popcorn illustration
+# ---------------------------------------------------------------------------------------------------------------
+
+def place(phrase, words, n):
+    """A copy of the review `words` (maxlen indices) with `phrase` written over it so that exactly n words follow."""
+    if len(phrase) + n > len(words):
+        raise ValueError(f"{len(phrase)} phrase words + {n} words after it do not fit in {len(words)}")
+    row = np.array(words, dtype="int32")
+    start = len(row) - n - len(phrase)
+    row[start:start + len(phrase)] = phrase
+    return row
+
+
+def predict(model, x):
+    return model.predict(np.asarray(x, "int32"), batch_size=1000, verbose=0)[:, 0].astype(np.float64)
+
+
+def half_life(ns, mean, ci, sign):
+    """The first N of the grid where the mean effect, in the phrase's direction (sign +1 / -1), falls below half its
+    N = 0 value. None ("undefined") when the N = 0 effect is not in the phrase's direction or not larger than its
+    95% confidence interval; "beyond" when it never falls below half."""
+    e0 = sign * mean[0]
+    if e0 <= 0 or e0 <= ci[0]:
+        return None
+    below = [n for n, m in zip(ns, mean) if sign * m < e0 / 2]
+    return int(below[0]) if below else "beyond"
+
+
+def real_text_memory(model, x, y, phrases, ns=N_GRID):
+    """Effect of each phrase written N words before the end of real reviews x: mean and 95% CI over reviews, for
+    positive and negative reviews apart. P(positive) of the review with the phrase minus that of the review itself."""
+    p_own = predict(model, x)
     results = {}
-    for name in ("positive", "negative"):
-        effects, p_filler = amnesia_effects(model, texts[name], texts["filler"], maxlen)
-        results[f"amnesia_half_life_{name}"] = half_life(effects)
-        results[f"amnesia_effect_{name}"] = effects.tolist()
-    results["amnesia_p_filler_alone"] = float(p_filler)
+    for name, (phrase, sign) in phrases.items():
+        probes = np.stack([place(phrase, row, n) for n in ns for row in x])         # (len(ns) * N, T)
+        effect = (predict(model, probes).reshape(len(ns), len(x)) - p_own)          # (len(ns), N)
+        for label, which in (("positive reviews", y == 1), ("negative reviews", y == 0)):
+            e = effect[:, which]
+            mean = e.mean(axis=1)
+            ci = 1.96 * e.std(axis=1, ddof=1) / np.sqrt(e.shape[1])
+            results[f"{name} phrase, {label}"] = {
+                "mean": mean.tolist(), "ci95": ci.tolist(), "reviews": int(e.shape[1]),
+                "half_life": half_life(ns, mean, ci, sign)}
+    return {"ns": list(ns), "curves": results}
+
+
+def filler_memory(model, phrases, fillers, maxlen):
+    """The popcorn illustration: the phrase N words before the end of a maxlen-word filler text (repeated as needed),
+    against the filler alone, for every N."""
+    results = {}
+    for fname, filler in fillers.items():
+        words = [filler[i % len(filler)] for i in range(maxlen)]
+        p_alone = predict(model, [words])[0]
+        for name, (phrase, sign) in phrases.items():
+            ns = np.arange(maxlen - len(phrase) + 1)
+            e = predict(model, [place(phrase, words, n) for n in ns]) - p_alone
+            hl = half_life(ns, e, np.zeros_like(e), sign)
+            results[f"{name} phrase, {fname} filler"] = {"p_filler_alone": float(p_alone), "effect": e.tolist(),
+                                                         "half_life": hl}
     return results
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 3. Figures
+# ---------------------------------------------------------------------------------------------------------------
+
+def plot_grad_through_time(per_model, path):
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    for label, m in per_model.items():
+        median = np.array(m["grad_norm_median_per_step"])
+        ax.semilogy(np.arange(1, len(median) + 1), median, label=f"{label}: median ratio "
+                    f"{m['grad_ratio_first_to_last']['median']:.2g}", ls="--" if "untrained" in label else "-")
+    first = next(iter(per_model.values()))
+    T = len(first["grad_norm_median_per_step"])
+    ax.set(xlim=(T, 1), xlabel=f"word t (the loss is read after word {T}, on the left)",
+           ylabel=r"median $\|\partial L / \partial h_t\|$ over reviews",
+           title="Gradient through time, one line per model (ratio = word 1 / last word)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_memory(per_model, path):
+    keys = ("positive phrase, negative reviews", "negative phrase, positive reviews")
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
+    for ax, key in zip(axes, keys):
+        for label, m in per_model.items():
+            ns, c = m["memory"]["ns"], m["memory"]["curves"][key]
+            mean, ci = np.array(c["mean"]), np.array(c["ci95"])
+            line, = ax.plot(ns, mean, marker="o", ms=3, label=label, ls="--" if "untrained" in label else "-")
+            ax.fill_between(ns, mean - ci, mean + ci, color=line.get_color(), alpha=0.2)
+        ax.axhline(0, color="k", lw=0.8)
+        ax.set(xlabel="N, words of the real review after the phrase", ylabel="mean change of P(positive)",
+               title=f"Real reviews: {key} (95% CI bands)")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7)
+    filler = next(iter(next(iter(per_model.values()))["fillers"])).split(", ")[1]  # the first: popcorn by default
+    for label, m in per_model.items():
+        e = np.array(m["fillers"][f"negative phrase, {filler}"]["effect"])
+        axes[2].plot(np.arange(len(e)), e, label=label, lw=1, ls="--" if "untrained" in label else "-")
+    axes[2].axvline(150, color="gray", ls=":", label="the original's 150-word tangent")
+    axes[2].axhline(0, color="k", lw=0.8)
+    axes[2].set(xlabel="N, filler words after the phrase", ylabel="P(with phrase) - P(filler alone)",
+                title=f"{filler}: negative phrase")
+    axes[2].grid(alpha=0.3)
+    axes[2].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 4. The script
+# ---------------------------------------------------------------------------------------------------------------
+
+def load_day1_model(path):
+    """A saved Day-1 model, checked to be one Day 2 can analyse; exits 1 with one line saying what was expected."""
+    expected = ("expected a Day-1 model: an integer input of fixed length, Embedding, one SimpleRNN returning its "
+                "last state, one sigmoid unit (make one with day1_tensorflow.py)")
+    if not os.path.isfile(path):
+        cli.fail(f"--model {path}: no such file; make one with `python day1_tensorflow.py` (or pass --model PATH)")
+    try:
+        model = keras.models.load_model(path, compile=False)  # Day 2 needs no optimizer, loss or metrics
+    except Exception as exc:  # a truncated or foreign file: keras raises many kinds
+        cli.fail(f"could not load the model {path} ({type(exc).__name__}: "
+                 f"{str(exc).splitlines()[0] if str(exc) else ''}); {expected}")
+    layers = getattr(model, "layers", [])
+    ok = [type(layer).__name__ for layer in layers] == ["Embedding", "SimpleRNN", "Dense"]
+    try:
+        shape = model.input_shape
+        ok = (ok and len(shape) == 2 and shape[1] is not None and layers[1].built and not layers[1].return_sequences
+              and not layers[1].return_state and layers[2].units == 1
+              and layers[2].activation.__name__ == "sigmoid" and "int" in str(model.inputs[0].dtype))
+    except (AttributeError, ValueError, IndexError):
+        ok = False
+    if not ok:
+        cli.fail(f"{path} cannot be analysed: {expected}")
+    return model
+
+
+def model_label(path):
+    """A short name for tables: the model's folder name (runs/day1_seed0/model.keras -> day1_seed0)."""
+    return os.path.basename(os.path.dirname(os.path.abspath(path))) or path
+
+
+def test_data(args, vocab_size, maxlen, cache={}):
+    key = (vocab_size, maxlen)
+    if key not in cache:
+        (_, _), (x_test, y_test) = imdb.load_imdb(args.data_dir, num_words=vocab_size)
+        cache[key] = imdb.pad(x_test, maxlen), y_test.astype("float32")
+    return cache[key]
+
+
+def encode_texts(parser, args, word_index, vocab_size, maxlen):
+    """The phrases and fillers as word indices; a word outside the vocabulary is a usage error naming it."""
+    texts = {"phrases": {}, "fillers": {}}
+    for kind, name, flag, text in [("phrases", "positive", "--phrase-positive", args.phrase_positive),
+                                   ("phrases", "negative", "--phrase-negative", args.phrase_negative)] + \
+            [("fillers", f, "--filler", t) for f, t in args.fillers.items()]:
+        try:
+            ids = imdb.encode(text, word_index, vocab_size)
+        except ValueError as exc:
+            parser.error(f"argument {flag}: {exc}")
+        if not ids or (kind == "phrases" and len(ids) >= maxlen):
+            parser.error(f"argument {flag}: needs 1 to {maxlen - 1} words")
+        texts[kind][name] = (ids, 1 if name == "positive" else -1) if kind == "phrases" else ids
+    return texts
+
+
+def analyse(model, args, parser, word_index):
+    """Every measurement of this script on one model."""
+    vocab_size, maxlen = model.layers[0].input_dim, model.input_shape[1]
+    x_test, y_test = test_data(args, vocab_size, maxlen)
+    texts = encode_texts(parser, args, word_index, vocab_size, maxlen)
+    p_test = predict(model, x_test)
+    x, y = full_length_reviews(x_test, y_test, args.num_reviews)
+    if len(x) == 0:
+        cli.fail(f"no test review fills all {maxlen} positions of this model")
+    p = p_test[np.flatnonzero(x_test[:, 0] != imdb.PAD)[:len(x)]]
+    return {"test_accuracy": float(np.mean((p_test >= 0.5) == (y_test == 1))),
+            "vocab_size": int(vocab_size), "maxlen": int(maxlen), "reviews_used": int(len(x)),
+            "full_length_accuracy": float(np.mean((p >= 0.5) == (y == 1))),
+            **measure_gradients(model, x, y, p),
+            "memory": real_text_memory(model, x, y, texts["phrases"], [n for n in N_GRID if n <= maxlen - 5]),
+            "fillers": filler_memory(model, texts["phrases"], texts["fillers"], maxlen)}
+
+
+def make_parser():
+    parser = cli.Parser(__doc__)
+    parser.add_argument("--model", nargs="+", default=[DAY1_MODEL],
+                        help="saved Day-1 model(s), each analysed in turn (default %(default)s)")
+    parser.add_argument("--data-dir", default=os.environ.get("IMDB_DATA_DIR") or None,
+                        help="folder with a local imdb.npz and imdb_word_index.json (default: $IMDB_DATA_DIR, "
+                             "else Keras downloads IMDB)")
+    parser.add_argument("--num-reviews", type=cli.positive_int, default=1000,
+                        help="full-length test reviews for the gradient and memory measurements (default %(default)s)")
+    parser.add_argument("--phrase-positive", default=POSITIVE, help="the positive phrase (default %(default)r)")
+    parser.add_argument("--phrase-negative", default=NEGATIVE, help="the negative phrase (default %(default)r)")
+    parser.add_argument("--filler", default=None,
+                        help="your own neutral filler text, repeated as needed (default: four built-in fillers)")
+    parser.add_seed()
+    parser.add_out(os.path.join("runs", "day2"))
+    return parser
 
 
 def main(argv=None):
     parser = make_parser()
-    args = day1.check_args(parser, parser.parse_args(argv))
-    if args.model and not os.path.isfile(args.model):
-        fail(f"--model {args.model}: no such file; train one with day1_tensorflow.py or leave out --model")
+    args = parser.parse_args(argv)
+    if any(not m.strip() for m in args.model):
+        parser.error("argument --model: must name a file, got an empty string")
+    args.fillers = {"yours": args.filler} if args.filler else FILLERS
+    keras.utils.set_random_seed(args.seed)
     start = time.perf_counter()
+    models = {model_label(path): load_day1_model(path) for path in args.model}  # all checked before any work
     try:
-        texts = encode_texts(parser, args, day1.load_word_index(args.data_dir))
-        keras.utils.set_random_seed(args.seed)
-        model, (x_test, y_test), test_accuracy = get_model(args)
-    except day1.DataError as exc:
-        fail(str(exc))
-    except MemoryError:
-        fail("out of memory: lower --maxlen, --vocab-size or --batch-size")
-
-    gradient_metrics, norms = measure_gradients(model, x_test, y_test, args.num_reviews)
-    metrics = {"test_accuracy": test_accuracy, **gradient_metrics, **measure_amnesia(model, texts, args.maxlen),
-               "amnesia_filler": args.filler, "seconds_total": round(time.perf_counter() - start, 2),
-               "settings": vars(args)}
-    phrases = {"positive": args.phrase_positive, "negative": args.phrase_negative}
-
-    try:
-        os.makedirs(args.out, exist_ok=True)
-        paths = {n: os.path.join(args.out, n) for n in ("grad_through_time.png", "amnesia.png", "metrics.json")}
-        plot_grad_through_time(norms, metrics["grad_ratio_first_to_last"], paths["grad_through_time.png"])
-        plot_amnesia(metrics, phrases, paths["amnesia.png"])
-        with open(paths["metrics.json"], "w", encoding="utf-8") as f:
-            json.dump(metrics, f, indent=1)
-        if args.model is None and not os.path.exists(DAY1_MODEL):  # trained here: keep it for the next run
-            paths["model.keras"] = os.path.join(args.out, "model.keras")
-            model.save(paths["model.keras"])
-    except OSError as exc:
-        fail(f"could not write to {args.out}: {exc.strerror or exc}")
-
-    print_summary(metrics, phrases, args)
-    for path in paths.values():
+        word_index = imdb.load_word_index(args.data_dir)
+        per_model = {}
+        for label, model in models.items():
+            print(f"Analysing {label} ...", flush=True)
+            per_model[label] = analyse(model, args, parser, word_index)
+            print_summary(label, per_model[label])
+    except imdb.DataError as exc:
+        cli.fail(str(exc))
+    except (MemoryError, tf.errors.ResourceExhaustedError):
+        cli.fail("out of memory: lower --num-reviews")
+    metrics = {"models": per_model, "model_paths": dict(zip(models, args.model)),
+               "fillers": args.fillers, "seconds_total": round(time.perf_counter() - start, 2),
+               "settings": {k: v for k, v in vars(args).items() if k != "fillers"}, "conditions": conditions()}
+    with cli.Outputs(args.out) as out:
+        plot_grad_through_time(per_model, out.path("grad_through_time.png"))
+        plot_memory(per_model, out.path("memory.png"))
+        cli.write_json(metrics, out.path("metrics.json"))
+    for path in out.written():
         print(f"wrote {path}")
     return metrics
 
 
-def print_summary(m, phrases, args):
-    last = args.maxlen
-    print(f"\nGradient through time ({m['grad_num_reviews']} full-length test reviews, {m['grad_seconds']:.1f} s):")
-    print(f"  seed's claim : ||dL/dh_1|| / ||dL/dh_{last}|| = 1e-9 ('functionally vanished')")
-    print(f"  measured     : median {m['grad_ratio_first_to_last']:.3g} "
-          f"(quartiles {m['grad_ratio_first_to_last_quartiles'][0]:.3g} - "
-          f"{m['grad_ratio_first_to_last_quartiles'][1]:.3g})")
-    print(f"  why          : sigma_max(W_hh) = {m['W_hh_sigma_max']:.3f} ({m['W_hh_singular_values_above_1']} of "
-          f"{m['units']} singular values above 1), mean tanh' = {m['tanh_prime_mean_after_10_steps']:.3f} "
-          "after word 10: one step back multiplies the error by about both")
-    print(f"  cross-check  : the NumPy BPTT of day2_bptt_numpy.py on {m['grad_numpy_check_reviews']} of these reviews "
-          f"differs by at most {m['grad_numpy_check_max_relative_difference']:.1e} (relative)")
-    print(f"Amnesia probe (effect of the phrase on P(positive), against the same filler alone, whose "
-          f"P(positive) is {m['amnesia_p_filler_alone']:.3f}):")
-    for name, text in phrases.items():
-        e, hl = m[f"amnesia_effect_{name}"], m[f"amnesia_half_life_{name}"]
-        at150 = f", after 150 filler words {e[150]:+.3f}" if len(e) > 150 else ""
-        print(f"  {name:8s} \"{text}\": {e[0]:+.3f} right at the end{at150}; half-life "
-              f"{f'{hl} words' if hl is not None else f'not reached within {len(e) - 1} words'}")
+def print_summary(label, m):
+    g = m["grad_ratio_first_to_last"]
+    print(f"  test accuracy {m['test_accuracy']:.4f}; ||dL/dh_1|| / ||dL/dh_{m['maxlen']}|| median {g['median']:.3g} "
+          f"(quartiles {g['q25']:.3g} - {g['q75']:.3g}; the original tutorial: 1e-9) over {g['reviews']} reviews")
+    print(f"  sigma_max(W_hh) {m['W_hh_sigma_max']:.3f}, spectral radius {m['W_hh_spectral_radius']:.3f}, mean tanh' "
+          f"{m['tanh_prime_mean_after_10_steps']:.3f}; NumPy BPTT cross-check: largest relative difference "
+          f"{m['grad_numpy_check_max_relative_difference']:.1e}")
+    ns = m["memory"]["ns"]
+    for key, c in m["memory"]["curves"].items():
+        at = {n: f"{c['mean'][i]:+.3f}" for i, n in enumerate(ns) if n in (0, 150)}
+        print(f"  {key}: effect at N = 0 {at.get(0)}, N = 150 {at.get(150, 'n/a')}; half-life {c['half_life']}")
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

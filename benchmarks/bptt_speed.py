@@ -5,12 +5,14 @@ keras.layers.SimpleRNN + Dense under tf.GradientTape inside tf.function; both co
 gradients of all weights, the inputs and h0. The two alternate, repeat by repeat, so machine noise hits both alike.
 The last line printed is `ratio numpy/tensorflow: X.XX` (median time over median time; below 1 NumPy is faster).
 
-Inputs are random with standard deviation --input-scale (default 0.05, the size of the trained Day-1 embedding
-vectors' entries, 0.035). With large inputs (--input-scale 1) the tanh saturates, the error vanishes below float32's
-normal range within 200 steps, and NumPy slows down several-fold on subnormal numbers, which TensorFlow flushes to
-zero (notes/day2.md, section 5).
+Both sides use the same number of threads (--threads: NumPy's BLAS through threadpoolctl, TensorFlow's intra- and
+inter-op pools), printed with the CPU model; on a busy 2-core machine default BLAS threads can make the ratio several
+times worse. Inputs are random with standard deviation --input-scale (default 0.05, about the size of the trained
+Day-1 embedding entries). With --input-scale 1 the tanh saturates and the error vanishes into float32's subnormal
+range; some CPUs then slow NumPy down (notes/day2.md, section 5).
 
-    python benchmarks/bptt_speed.py [--repeats 30]
+    python benchmarks/bptt_speed.py --threads 1
+    python benchmarks/bptt_speed.py --threads 2
 """
 import os
 import sys
@@ -22,10 +24,11 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np
 
 import day2_bptt_numpy as bptt
-from cli import Parser, native_stderr_hidden, non_negative_int, positive_float, positive_int
+from rnn_days import cli
+from rnn_days.bridge import keras_simple_rnn
+from rnn_days.conditions import conditions, describe, set_threads
 
-with native_stderr_hidden():  # TensorFlow's C++ start-up notes
-    import tensorflow as tf
+tf, keras = cli.import_tensorflow()
 
 
 def numpy_step(x, y, h0, params):
@@ -34,7 +37,7 @@ def numpy_step(x, y, h0, params):
 
 
 def make_tf_step(params, T):
-    rnn, dense = bptt.keras_twin(params, T)
+    rnn, dense = keras_simple_rnn(params, T)
     variables = [*rnn.trainable_weights, *dense.trainable_weights]
 
     @tf.function
@@ -49,16 +52,26 @@ def make_tf_step(params, T):
 
 
 def main(argv=None):
-    parser = Parser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=positive_int, default=30, help="timed runs of each (default %(default)s)")
-    parser.add_argument("--batch", type=positive_int, default=64, help="N (default %(default)s)")
-    parser.add_argument("--seq-len", type=positive_int, default=200, help="T (default %(default)s)")
-    parser.add_argument("--input-scale", type=positive_float, default=0.05,
-                        help="standard deviation of the random inputs (default %(default)s)")
-    parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default %(default)s)")
+    parser = cli.Parser(__doc__)
+    parser.add_argument("--repeats", type=cli.positive_int, default=30, help="timed runs of each (default %(default)s)")
+    parser.add_argument("--batch", type=cli.positive_int, default=64, help="N (default %(default)s)")
+    parser.add_argument("--seq-len", type=cli.positive_int, default=200, help="T (default %(default)s)")
+    parser.add_argument("--input-scale", type=cli.bounded_float(10.0), default=0.05,
+                        help="standard deviation of the random inputs, in (0, 10] (default %(default)s)")
+    parser.add_argument("--threads", type=cli.positive_int, default=1,
+                        help="threads for both NumPy's BLAS and TensorFlow (default %(default)s)")
+    parser.add_seed()
     args = parser.parse_args(argv)
     N, T, D, H = args.batch, args.seq_len, 128, 128
+    set_threads(args.threads)
+    print(f"conditions: {describe(conditions())}")
+    try:
+        run_benchmark(args, N, T, D, H)
+    except (MemoryError, tf.errors.ResourceExhaustedError):
+        cli.fail(f"N x T = {N} x {T} does not fit in memory; lower --batch or --seq-len")
 
+
+def run_benchmark(args, N, T, D, H):
     rng = np.random.default_rng(args.seed)
     params = bptt.init_params(D, H, rng, scale=1.0, dtype=np.float32)
     x, y, h0 = bptt.make_batch(N, T, D, H, rng, np.float32)
@@ -95,4 +108,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

@@ -6,8 +6,13 @@ import numpy as np
 import pytest
 
 import day2_bptt_numpy as bptt
+from rnn_days.bridge import keras_simple_rnn
 
 SHAPES = [(3, 5, 4, 6), (1, 1, 3, 2), (2, 1, 4, 4), (1, 7, 2, 5), (4, 3, 5, 3)]  # (N, T, D, H), incl. T=1, N=1
+
+
+def shape_id(shape):
+    return "N{}-T{}-D{}-H{}".format(*shape)
 
 
 def problem(N, T, D, H, seed=0, scale=1.0, dtype=np.float64):
@@ -45,7 +50,7 @@ def numerical_gradient(f, array, eps=1e-5):
 
 # --- 1. finite differences, float64: max relative error <= 1e-7 ------------------------------------------------
 
-@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("shape", SHAPES, ids=shape_id)
 def test_gradients_match_finite_differences(shape):
     x, y, h0, params = problem(*shape)
     _, cache = bptt.forward(x, y, h0, params)
@@ -60,13 +65,13 @@ def test_gradients_match_finite_differences(shape):
     assert rel_error(numerical_gradient(loss, h0), grads["h0"]) <= 1e-7
 
 
-def test_dh_is_the_gradient_of_each_hidden_state():
+def test_gradient_dh_is_the_gradient_of_each_hidden_state():
     """dL/dh_t by finite differences: h_t is the h0 of the rest of the sequence."""
     N, T, D, H = 2, 4, 3, 5
     x, y, h0, params = problem(N, T, D, H)
     grads = bptt.backward(bptt.forward(x, y, h0, params)[1])
     for t in range(1, T + 1):
-        h_t = bptt.forward(x[:, :t], y, h0, params)[1][2][t].copy()
+        h_t = bptt.forward(x[:, :t], y, h0, params)[1]["h"][t].copy()
         tail = x[:, t:]
 
         def loss():
@@ -75,7 +80,7 @@ def test_dh_is_the_gradient_of_each_hidden_state():
                 return np.mean(np.logaddexp(0, z[:, 0]) - y * z[:, 0])
             return bptt.forward(tail, y, h_t, params)[0]
 
-        assert rel_error(numerical_gradient(loss, h_t), grads["dh"][:, t - 1]) <= 1e-7, t
+        assert rel_error(numerical_gradient(loss, h_t), grads["h"][:, t - 1]) <= 1e-7, t
 
 
 # --- 2. TensorFlow autodiff: same loss and gradients ----------------------------------------------------------
@@ -84,7 +89,7 @@ def tf_loss_and_grads(x, y, h0, params):
     """The same network in keras.layers.SimpleRNN + Dense (float32); gradients from tf.GradientTape."""
     import tensorflow as tf
 
-    rnn, dense = bptt.keras_twin(params, T=x.shape[1])
+    rnn, dense = keras_simple_rnn(params, T=x.shape[1])
     xt, h0t = tf.constant(x, tf.float32), tf.constant(h0, tf.float32)
     with tf.GradientTape() as tape:
         tape.watch([xt, h0t])
@@ -94,7 +99,7 @@ def tf_loss_and_grads(x, y, h0, params):
     return float(loss), {n: np.asarray(v, np.float64) for n, v in zip(bptt.PARAM_NAMES + ("x", "h0"), g)}
 
 
-@pytest.mark.parametrize("shape", [(4, 12, 6, 8), (1, 1, 3, 2), (3, 30, 5, 7)])
+@pytest.mark.parametrize("shape", [(4, 12, 6, 8), (1, 1, 3, 2), (3, 30, 5, 7)], ids=shape_id)
 def test_gradients_match_tensorflow(shape):
     x, y, h0, params = problem(*shape, scale=0.9)
     params32 = {k: v.astype(np.float32) for k, v in params.items()}
@@ -110,8 +115,24 @@ def test_gradients_match_tensorflow(shape):
 
 # --- 3. the Pascanu-Mikolov-Bengio bound ---------------------------------------------------------------------
 
+def numerical_state_jacobian(x, h0, params, k, n, eps=1e-6):
+    """dh_T/dh_k for sequence n by centred finite differences: h_k is the h0 of the rest of the sequence."""
+    h_k = bptt.forward(x[:, :k], np.zeros(len(x)), h0, params)[1]["h"][k].copy() if k else h0.copy()
+    tail = x[:, k:]
+    H = h0.shape[1]
+    J = np.zeros((H, H))
+    for j in range(H):
+        plus, minus = h_k.copy(), h_k.copy()
+        plus[n, j] += eps
+        minus[n, j] -= eps
+        h_plus = bptt.forward(tail, np.zeros(len(x)), plus, params)[1]["h"][-1][n]
+        h_minus = bptt.forward(tail, np.zeros(len(x)), minus, params)[1]["h"][-1][n]
+        J[:, j] = (h_plus - h_minus) / (2 * eps)
+    return J
+
+
 @pytest.mark.parametrize("scale", [0.6, 1.0, 1.7])
-def test_state_jacobian_obeys_the_bound(scale):
+def test_gradient_state_jacobian_equals_finite_differences_and_obeys_the_bound(scale):
     N, T, D, H = 2, 25, 4, 10
     rng = np.random.default_rng(1)
     x, y, h0, params = problem(N, T, D, H, seed=1)
@@ -120,54 +141,64 @@ def test_state_jacobian_obeys_the_bound(scale):
     sigma = np.linalg.norm(params["W_hh"], 2)
     for k in range(0, T):
         J = bptt.state_jacobian(cache, k, n=1)
-        assert np.linalg.norm(J, 2) <= sigma ** (T - k) * (1 + 1e-10)
+        assert np.linalg.norm(J, 2) <= sigma ** (T - k) * (1 + 1e-10)  # (11)
+        if k in (T - 6, T - 3, T - 1):  # the product (10) really is dh_T/dh_k, not just something small
+            assert rel_error(J, numerical_state_jacobian(x, h0, params, k, n=1)) <= 1e-6, k
 
 
-def test_state_jacobian_carries_the_error_back():
+def test_gradient_state_jacobian_carries_the_error_back():
     """dL/dh_k = dL/dh_T . dh_T/dh_k: the Jacobian product and the BPTT loop agree."""
     N, T, D, H = 3, 9, 4, 6
     x, y, h0, params = problem(N, T, D, H, scale=1.3)
     _, cache = bptt.forward(x, y, h0, params)
     grads = bptt.backward(cache)
     for n in range(N):
-        dh_T = grads["dh"][n, T - 1]
+        dh_T = grads["h"][n, T - 1]
         for k in range(1, T):
-            np.testing.assert_allclose(dh_T @ bptt.state_jacobian(cache, k, n), grads["dh"][n, k - 1], rtol=1e-10,
+            np.testing.assert_allclose(dh_T @ bptt.state_jacobian(cache, k, n), grads["h"][n, k - 1], rtol=1e-10,
                                        atol=1e-14)
         np.testing.assert_allclose(dh_T @ bptt.state_jacobian(cache, 0, n), grads["h0"][n], rtol=1e-10, atol=1e-14)
 
 
 @pytest.mark.parametrize("scale", [0.5, 0.9])
-def test_error_falls_at_least_geometrically_when_sigma_below_one(scale):
+def test_gradient_falls_geometrically_when_sigma_below_one_but_not_faster_than_the_jacobians_allow(scale):
     x, y, h0, params = problem(4, 60, 5, 8, scale=scale)
-    norms = bptt.backward(bptt.forward(x, y, h0, params)[1])["dh_norm"]
-    # one step back multiplies by diag(1 - h^2) W_hh^T, whose norm is at most sigma_max(W_hh) = scale
+    cache = bptt.forward(x, y, h0, params)[1]
+    norms = bptt.step_norms(bptt.backward(cache)["h"])
+    # upper bound: one step back multiplies by diag(1 - h^2) W_hh^T, whose norm is at most sigma_max(W_hh) = scale
     assert np.all(norms[:-1] <= scale * norms[1:] * (1 + 1e-12))
     assert norms[0] <= scale ** 59 * norms[-1] * (1 + 1e-9)
+    # lower bound: W_hh is orthogonal times scale, so each step keeps at least scale * min_t tanh' of the error;
+    # an error that is not carried back (zeros) or carried back too weakly fails here
+    h = cache["h"]
+    min_tanh_prime = (1 - h[1:] ** 2).min(axis=(1, 2))           # per step t = 1..T, over the batch and units
+    assert np.all(norms[:-1] >= scale * min_tanh_prime[1:] * norms[1:] * (1 - 1e-12))
+    assert norms[0] > 0
 
 
 # --- truncation, dtypes, determinism ------------------------------------------------------------------------------
 
-def test_truncation_to_T_is_full_bptt_and_shorter_cuts_the_error():
+def test_gradient_truncation_to_T_is_full_bptt_and_shorter_cuts_the_error():
     x, y, h0, params = problem(3, 10, 4, 5)
     cache = bptt.forward(x, y, h0, params)[1]
     full, same, cut = bptt.backward(cache), bptt.backward(cache, truncate=10), bptt.backward(cache, truncate=4)
     for name in full:
         np.testing.assert_array_equal(full[name], same[name])
-    assert np.all(cut["dh_norm"][:6] == 0) and np.all(cut["dh_norm"][6:] > 0)
-    np.testing.assert_array_equal(cut["dh_norm"][6:], full["dh_norm"][6:])  # inside the window nothing changes
+    cut_norms, full_norms = bptt.step_norms(cut["h"]), bptt.step_norms(full["h"])
+    assert np.all(cut_norms[:6] == 0) and np.all(cut_norms[6:] > 0)
+    np.testing.assert_array_equal(cut_norms[6:], full_norms[6:])  # inside the window nothing changes
     assert np.all(cut["h0"] == 0) and np.all(cut["x"][:, :6] == 0)
     assert not np.allclose(cut["W_hh"], full["W_hh"])
 
 
-def test_float32_stays_float32_and_agrees_with_float64():
+def test_gradient_float32_stays_float32_and_agrees_with_float64():
     x, y, h0, params = problem(2, 15, 4, 6)
     g64 = bptt.backward(bptt.forward(x, y, h0, params)[1])
     p32 = {k: v.astype(np.float32) for k, v in params.items()}
     loss32, cache32 = bptt.forward(x.astype(np.float32), y.astype(np.float32), h0.astype(np.float32), p32)
     g32 = bptt.backward(cache32)
     assert np.asarray(loss32).dtype == np.float32
-    for name in bptt.PARAM_NAMES + ("x", "h0", "dh", "dh_norm"):
+    for name in bptt.PARAM_NAMES + ("x", "h0", "h", "a"):
         assert g32[name].dtype == np.float32, name
         assert rel_error(g32[name].astype(np.float64), g64[name]) <= 1e-5, name
 
@@ -221,3 +252,52 @@ def test_bad_flags_exit_2_with_one_line(argv, capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and argv[0] in err[0]
+
+
+# --- clipping ----------------------------------------------------------------------------------------------------
+
+def some_gradients(scale=1.0, seed=0):
+    rng = np.random.default_rng(seed)
+    return {k: scale * rng.standard_normal(s) for k, s in
+            zip(bptt.PARAM_NAMES, [(4, 6), (6, 6), (6,), (6, 1), (1,)])}
+
+
+@pytest.mark.parametrize("max_norm", [0.5, 1.0, 3.0])
+def test_clip_above_the_threshold_rescales_to_it_keeping_the_direction(max_norm):
+    grads = some_gradients(scale=10.0)
+    norm = bptt.global_norm(grads)
+    assert norm > max_norm
+    clipped = bptt.clip_by_global_norm(grads, max_norm)
+    assert bptt.global_norm(clipped) == pytest.approx(max_norm, rel=1e-12)
+    for k in bptt.PARAM_NAMES:  # one factor for every entry of every gradient: the direction is unchanged
+        np.testing.assert_allclose(clipped[k], grads[k] * (max_norm / norm), rtol=1e-12)
+
+
+def test_clip_below_the_threshold_leaves_the_gradient_untouched():
+    grads = some_gradients(scale=0.01)
+    clipped = bptt.clip_by_global_norm(grads, 1.0)
+    for k in bptt.PARAM_NAMES:
+        np.testing.assert_array_equal(clipped[k], grads[k])
+
+
+def test_clip_global_norm_is_the_norm_of_all_gradients_together():
+    grads = some_gradients()
+    flat = np.concatenate([grads[k].ravel() for k in bptt.PARAM_NAMES])
+    assert bptt.global_norm(grads) == pytest.approx(np.linalg.norm(flat), rel=1e-12)
+
+
+@pytest.mark.parametrize("bad", [np.inf, np.nan])
+def test_clip_of_a_non_finite_gradient_returns_it_unchanged_and_does_not_crash(bad):
+    grads = some_gradients()
+    grads["W_hh"][0, 0] = bad
+    with np.errstate(invalid="ignore", over="ignore"):
+        clipped = bptt.clip_by_global_norm(grads, 1.0)
+    assert not np.isfinite(bptt.global_norm(clipped))
+    for k in bptt.PARAM_NAMES:
+        np.testing.assert_array_equal(clipped[k], grads[k])
+
+
+def test_clip_measure_reports_the_clipped_norm_as_the_threshold(tmp_path):
+    results = bptt.main(SMALL + ["--clip", "0.25", "--out", str(tmp_path)])
+    exploding = results[-1]
+    assert exploding["grad_norm"] > 0.25 and exploding["grad_norm_clipped"] == pytest.approx(0.25)

@@ -1,5 +1,5 @@
-"""Day 2 (Keras): the per-timestep gradients of the Keras model equal the hand-derived NumPy BPTT; the amnesia probe's
-encoding and placement; bad models and phrases. Offline, on small models."""
+"""Day 2 (Keras): the per-timestep gradients of the Keras model equal the hand-derived NumPy BPTT; the memory probes'
+placement and half-life; Day 2 opens saved Day-1 models and refuses the ones it cannot analyse. Offline, small models."""
 import json
 import os
 
@@ -11,6 +11,7 @@ import tensorflow as tf
 import day1_tensorflow as day1
 import day2_bptt_numpy as bptt
 import day2_tensorflow as day2
+from rnn_days import imdb
 
 VOCAB, MAXLEN, EMBED, UNITS = 40, 15, 6, 5
 
@@ -28,7 +29,7 @@ def batch(n=6, seed=1):
     return rng.integers(1, VOCAB, (n, MAXLEN)).astype("int32"), rng.integers(0, 2, n).astype("float32")
 
 
-def test_keras_per_step_gradient_norms_equal_numpy_bptt():
+def test_gradient_keras_per_step_norms_equal_numpy_bptt():
     model = small_model()
     x, y = batch()
     norms, tanh_prime = day2.grad_norms_through_time(model, x, y, batch_size=4)  # two batches: 4 + 2 reviews
@@ -48,7 +49,7 @@ def test_numpy_params_are_the_keras_weights_under_the_notes_names():
     assert params["W_hy"].shape == (UNITS, 1) and params["b_y"].shape == (1,)
 
 
-def test_numpy_bptt_gives_the_keras_weight_gradients():
+def test_gradient_numpy_bptt_gives_the_keras_weight_gradients():
     model = small_model(seed=2)
     x, y = batch(seed=3)
     with tf.GradientTape() as tape:
@@ -76,77 +77,102 @@ def test_full_length_reviews_have_no_padding():
     np.testing.assert_array_equal(labels, [1, 1])
 
 
-# --- the amnesia probe ---------------------------------------------------------------------------------------
+# --- the memory probes ----------------------------------------------------------------------------------------
 
-def test_encode_decode_round_trip(imdb_dir):
-    word_index = day1.load_word_index(str(imdb_dir))
-    text = "w1 w17 w5 w250 w1"
-    ids = day2.encode(text, word_index, vocab_size=300)
-    assert ids == [4, 20, 8, 253, 4]
-    assert day1.decode(ids, day1.index_to_word_map(word_index)) == text
+@pytest.mark.skipif(not os.environ.get("IMDB_DATA_DIR"), reason="IMDB_DATA_DIR is not set: needs the real word index")
+def test_default_phrases_and_fillers_round_trip_in_the_real_vocabulary():
+    word_index = imdb.load_word_index(os.environ["IMDB_DATA_DIR"])
+    to_word = imdb.index_to_word_map(word_index)
+    for text in (day2.POSITIVE, day2.NEGATIVE, *day2.FILLERS.values()):
+        assert imdb.decode(imdb.encode(text, word_index, 10_000), to_word) == text
 
 
 def test_encode_names_out_of_vocabulary_words(imdb_dir):
-    word_index = day1.load_word_index(str(imdb_dir))
+    word_index = imdb.load_word_index(str(imdb_dir))
+    assert imdb.encode("w1 w17 w5", word_index, vocab_size=300) == [4, 20, 8]
     with pytest.raises(ValueError, match="popcorn, w99"):
-        day2.encode("w1 popcorn w99 popcorn", word_index, vocab_size=50)  # w99 -> index 102, outside 50 words
-
-
-@pytest.mark.skipif(not os.environ.get("IMDB_DATA_DIR"), reason="IMDB_DATA_DIR is not set: needs the real word index")
-def test_default_phrases_and_filler_round_trip_in_the_real_vocabulary():
-    word_index = day1.load_word_index(os.environ["IMDB_DATA_DIR"])
-    to_word = day1.index_to_word_map(word_index)
-    for text in (day2.POSITIVE, day2.NEGATIVE, day2.FILLER):
-        assert day1.decode(day2.encode(text, word_index, 10_000), to_word) == text
+        imdb.encode("w1 popcorn w99 popcorn", word_index, vocab_size=50)  # w99 -> index 102, outside 50 words
 
 
 @pytest.mark.parametrize("n", [0, 1, 4, 8])
-def test_place_puts_exactly_n_filler_words_after_the_phrase(n):
-    phrase, filler = [50, 51], [7, 8, 9]
-    row, alone = day2.place(phrase, filler, n, maxlen=10), day2.place([], filler, 0, maxlen=10)
-    np.testing.assert_array_equal(alone, [7, 8, 9, 7, 8, 9, 7, 8, 9, 7])  # the filler repeats, no padding
-    assert len(row) == 10 and 0 not in row
+def test_place_puts_exactly_n_words_after_the_phrase(n):
+    phrase, review = [50, 51], list(range(3, 13))
+    row = day2.place(phrase, review, n)
     start = 10 - n - 2
     assert list(row[start:start + 2]) == phrase
-    assert len(row[start + 2:]) == n and list(row[start + 2:]) == list(alone[start + 2:])  # n filler words follow
-    assert list(row[:start]) == list(alone[:start])  # the only difference from the filler alone is the phrase
+    assert list(row[start + 2:]) == review[start + 2:] and len(row[start + 2:]) == n  # n words of the review follow
+    assert list(row[:start]) == review[:start]  # the only change is the phrase
 
 
 def test_place_refuses_what_does_not_fit():
     with pytest.raises(ValueError):
-        day2.place([1, 2, 3], [4], 8, maxlen=10)
+        day2.place([1, 2, 3], [4] * 10, 8)
 
 
-def test_half_life():
-    assert day2.half_life(np.array([0.4, 0.3, 0.21, 0.19, 0.1])) == 3
-    assert day2.half_life(np.array([-0.4, -0.3, -0.1])) == 2
-    assert day2.half_life(np.array([0.4, 0.35, 0.3])) is None
+def test_half_life_is_read_off_the_mean_curve_and_undefined_when_there_is_no_effect():
+    ns = [0, 1, 2, 5, 10]
+    assert day2.half_life(ns, [0.4, 0.3, 0.21, 0.19, 0.1], [0.01] * 5, +1) == 5
+    assert day2.half_life(ns, [-0.4, -0.3, -0.1, 0, 0], [0.01] * 5, -1) == 2
+    assert day2.half_life(ns, [0.4, 0.35, 0.3, 0.3, 0.3], [0.01] * 5, +1) == "beyond"
+    assert day2.half_life(ns, [-0.1, 0, 0, 0, 0], [0.01] * 5, +1) is None   # wrong direction
+    assert day2.half_life(ns, [0.01, 0, 0, 0, 0], [0.02] * 5, +1) is None   # inside its confidence interval
+
+
+def test_real_text_memory_effect_is_the_change_against_the_review_itself():
+    model = small_model()
+    x, y = batch(n=8)
+    y[:4], y[4:] = 1, 0
+    out = day2.real_text_memory(model, x, y, {"positive": ([7, 8], 1)}, ns=[0, 3])
+    c = out["curves"]["positive phrase, negative reviews"]
+    p = day2.predict(model, x[4:])
+    expected = [np.mean(day2.predict(model, [day2.place([7, 8], r, n) for r in x[4:]]) - p) for n in (0, 3)]
+    np.testing.assert_allclose(c["mean"], expected, rtol=1e-10)
+    assert c["reviews"] == 4 and len(c["ci95"]) == 2 and all(v >= 0 for v in c["ci95"])
 
 
 # --- the script ------------------------------------------------------------------------------------------------
 
-def common_flags(imdb_dir, out):
-    return ["--data-dir", str(imdb_dir), "--maxlen", "20", "--vocab-size", "100", "--num-reviews", "10",
-            "--phrase-positive", "w1 w2", "--phrase-negative", "w3 w4", "--filler", "w5 w6 w7", "--out", str(out)]
+def day1_model(imdb_dir, tmp_path, name="day1"):
+    out = tmp_path / name
+    day1.main(["--data-dir", str(imdb_dir), "--epochs", "1", "--maxlen", "20", "--vocab-size", "100",
+               "--batch-size", "16", "--out", str(out)])
+    return out / "model.keras"
 
 
-def test_end_to_end_trains_when_no_model_and_writes_outputs(imdb_dir, tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)  # no runs/day1/model.keras here: Day 2 trains one, as Day 1 would
-    metrics = day2.main(common_flags(imdb_dir, tmp_path / "out") + ["--epochs", "1", "--batch-size", "16"])
+def flags(imdb_dir, out):
+    return ["--data-dir", str(imdb_dir), "--num-reviews", "10", "--phrase-positive", "w1 w2",
+            "--phrase-negative", "w3 w4", "--filler", "w5 w6 w7", "--out", str(out)]
+
+
+def test_end_to_end_reads_vocabulary_and_length_from_the_saved_model(imdb_dir, tmp_path, capsys):
+    model = day1_model(imdb_dir, tmp_path)
+    metrics = day2.main(flags(imdb_dir, tmp_path / "out") + ["--model", str(model), str(model)])
     printed = capsys.readouterr().out
-    for name in ("grad_through_time.png", "amnesia.png", "metrics.json", "model.keras"):
+    for name in ("grad_through_time.png", "memory.png", "metrics.json"):
         assert (tmp_path / "out" / name).stat().st_size > 0
         assert f"wrote {tmp_path / 'out' / name}" in printed
     saved = json.loads((tmp_path / "out" / "metrics.json").read_text())
-    for key in ("test_accuracy", "grad_ratio_first_to_last", "grad_norm_median_per_step",
-                "amnesia_half_life_positive", "amnesia_half_life_negative"):
-        assert key in saved
-    assert len(saved["grad_norm_median_per_step"]) == 20
-    assert len(saved["amnesia_effect_positive"]) == 20 - 2 + 1
-    assert saved["grad_ratio_first_to_last"] == pytest.approx(metrics["grad_ratio_first_to_last"])
-    # the saved model is a Day-1 model: a second run loads it instead of training
-    day2.main(common_flags(imdb_dir, tmp_path / "out2") + ["--model", str(tmp_path / "out" / "model.keras")])
-    assert "Using the Day-1 model" in capsys.readouterr().out
+    m = saved["models"]["day1"]
+    assert m["vocab_size"] == 100 and m["maxlen"] == 20
+    assert len(m["grad_norm_median_per_step"]) == 20
+    assert m["memory"]["ns"] == [n for n in day2.N_GRID if n <= 15]
+    assert m["grad_ratio_first_to_last"]["median"] == pytest.approx(
+        metrics["models"]["day1"]["grad_ratio_first_to_last"]["median"])
+    assert "tensorflow" in saved["conditions"]
+
+
+def test_no_model_says_which_command_makes_one_and_trains_nothing(imdb_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # no runs/day1/model.keras here
+    code, err = exit_code_and_error(flags(imdb_dir, tmp_path / "out"), capsys)
+    assert code == 1 and "day1_tensorflow.py" in err
+    assert not (tmp_path / "out").exists() and not (tmp_path / "runs").exists()
+
+
+def test_help_lists_only_day2_flags(capsys):
+    with pytest.raises(SystemExit):
+        day2.main(["--help"])
+    printed = capsys.readouterr().out
+    assert "--model" in printed and "--epochs" not in printed and "--learning-rate" not in printed
 
 
 def exit_code_and_error(argv, capsys):
@@ -158,33 +184,59 @@ def exit_code_and_error(argv, capsys):
 
 
 def test_missing_model_exits_1(imdb_dir, tmp_path, capsys):
-    code, err = exit_code_and_error(common_flags(imdb_dir, tmp_path) + ["--model", str(tmp_path / "no.keras")],
-                                    capsys)
+    code, err = exit_code_and_error(flags(imdb_dir, tmp_path) + ["--model", str(tmp_path / "no.keras")], capsys)
     assert code == 1 and "no such file" in err
+
+
+def test_empty_model_flag_exits_2(imdb_dir, tmp_path, capsys):
+    code, err = exit_code_and_error(flags(imdb_dir, tmp_path) + ["--model", ""], capsys)
+    assert code == 2 and "--model" in err
 
 
 def test_corrupt_model_exits_1(imdb_dir, tmp_path, capsys):
     (tmp_path / "bad.keras").write_bytes(b"not a keras archive")
-    code, err = exit_code_and_error(common_flags(imdb_dir, tmp_path) + ["--model", str(tmp_path / "bad.keras")],
-                                    capsys)
+    code, err = exit_code_and_error(flags(imdb_dir, tmp_path) + ["--model", str(tmp_path / "bad.keras")], capsys)
     assert code == 1 and "could not load the model" in err
 
 
-def test_incompatible_model_exits_1(imdb_dir, tmp_path, capsys):
-    other = keras.Sequential([keras.Input((20,)), keras.layers.Dense(1)])
-    other.save(tmp_path / "other.keras")
-    code, err = exit_code_and_error(common_flags(imdb_dir, tmp_path) + ["--model", str(tmp_path / "other.keras")],
+def wrong_models():
+    """Models of roughly the right kind that Day 2 cannot analyse."""
+    inp = keras.Input((20,), dtype="int32")
+    seq = keras.layers.SimpleRNN(3, return_sequences=True)(keras.layers.Embedding(100, 4)(inp))
+    yield "other layers", keras.Sequential([keras.Input((20,)), keras.layers.Dense(1)])
+    yield "return_sequences", keras.Model(inp, keras.layers.Dense(1, activation="sigmoid")(seq))
+    yield "Dense(2) head", keras.Sequential([keras.Input((20,), dtype="int32"), keras.layers.Embedding(100, 4),
+                                             keras.layers.SimpleRNN(3), keras.layers.Dense(2, activation="sigmoid")])
+    yield "no sigmoid", keras.Sequential([keras.Input((20,), dtype="int32"), keras.layers.Embedding(100, 4),
+                                          keras.layers.SimpleRNN(3), keras.layers.Dense(1)])
+
+
+@pytest.mark.parametrize("name", ["other layers", "return_sequences", "Dense(2) head", "no sigmoid"])
+def test_model_day2_cannot_analyse_exits_1_saying_what_it_expected(name, imdb_dir, tmp_path, capsys):
+    model = dict(wrong_models())[name]
+    model.save(tmp_path / "m.keras")
+    code, err = exit_code_and_error(flags(imdb_dir, tmp_path / "out") + ["--model", str(tmp_path / "m.keras")],
                                     capsys)
-    assert code == 1 and "not a Day-1 model" in err
-    wrong_vocab = day1.build_model(50, 20, embed_dim=4, units=3)
-    wrong_vocab.save(tmp_path / "vocab50.keras")
-    code, err = exit_code_and_error(common_flags(imdb_dir, tmp_path) + ["--model", str(tmp_path / "vocab50.keras")],
-                                    capsys)
-    assert code == 1 and "--vocab-size 50" in err
+    assert code == 1 and "expected a Day-1 model" in err
+
+
+@pytest.mark.parametrize("state", ["not compiled", "compiled without metrics", "two metrics", "legacy h5"])
+def test_day1_model_in_any_compile_state_or_format_is_analysed(state, imdb_dir, tmp_path, capsys):
+    keras.utils.set_random_seed(0)
+    model = day1.build_model(100, 20, embed_dim=4, units=3)
+    if state != "not compiled":
+        model.compile(loss="binary_crossentropy",
+                      metrics=[] if state == "compiled without metrics" else ["accuracy", "mse"])
+    path = tmp_path / ("m.h5" if state == "legacy h5" else "m.keras")
+    model.save(path)
+    metrics = day2.main(flags(imdb_dir, tmp_path / "out") + ["--model", str(path)])
+    (label,) = metrics["models"]
+    assert 0 <= metrics["models"][label]["test_accuracy"] <= 1
 
 
 def test_out_of_vocabulary_phrase_exits_2_naming_the_words(imdb_dir, tmp_path, capsys):
-    flags = common_flags(imdb_dir, tmp_path)
-    flags[flags.index("--phrase-positive") + 1] = "w1 popcorn w2 zzz"
-    code, err = exit_code_and_error(flags, capsys)
+    model = day1_model(imdb_dir, tmp_path)
+    argv = flags(imdb_dir, tmp_path / "out") + ["--model", str(model)]
+    argv[argv.index("--phrase-positive") + 1] = "w1 popcorn w2 zzz"
+    code, err = exit_code_and_error(argv, capsys)
     assert code == 2 and "popcorn, zzz" in err and "--phrase-positive" in err

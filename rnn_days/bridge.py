@@ -1,0 +1,27 @@
+"""The same weights in two homes: NumPy arrays under the notes' names, and Keras layers.
+
+Keras's names for a SimpleRNN: kernel = W_xh (D x H), recurrent_kernel = W_hh (H x H), bias = b_h (H,); the Dense
+layer after it: kernel = W_hy (H x 1), bias = b_y (1,).
+"""
+import numpy as np
+
+SIMPLE_RNN_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
+
+
+def simple_rnn_params(rnn, dense, dtype=np.float64):
+    """{W_xh, W_hh, b_h, W_hy, b_y} from a Keras SimpleRNN layer and the Dense layer reading its last state."""
+    weights = [rnn.cell.kernel, rnn.cell.recurrent_kernel, rnn.cell.bias, dense.kernel, dense.bias]
+    return {name: np.asarray(w, dtype) for name, w in zip(SIMPLE_RNN_NAMES, weights)}
+
+
+def keras_simple_rnn(params, T):
+    """Keras layers SimpleRNN(H, tanh) and Dense(1) (float32) holding these weights. Returns (rnn, dense)."""
+    import keras
+
+    D, H = params["W_xh"].shape
+    rnn, dense = keras.layers.SimpleRNN(H, activation="tanh"), keras.layers.Dense(1)
+    rnn.build((None, T, D))
+    dense.build((None, H))
+    rnn.set_weights([params["W_xh"], params["W_hh"], params["b_h"]])
+    dense.set_weights([params["W_hy"], params["b_y"]])
+    return rnn, dense

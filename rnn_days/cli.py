@@ -1,0 +1,217 @@
+"""Command-line plumbing: one-line errors, checked numbers, outputs that a failed run cannot destroy, strict JSON.
+
+Exit status of every script: 0 ok, 1 a data or file problem, 2 a bad flag value, 130 interrupted (Ctrl-C). Either
+way the learner gets one line that says what is wrong, never a traceback.
+"""
+import argparse
+import contextlib
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+
+EPILOG = "Exit status: 0 ok, 1 data or file problem, 2 bad flag value, 130 interrupted."
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line (argparse prints the whole usage block first)."""
+
+    def __init__(self, doc, **kwargs):
+        super().__init__(description=doc.split("\n\n")[0], epilog=EPILOG, **kwargs)
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+    def add_out(self, default):
+        self.add_argument("--out", type=out_folder, default=default,
+                          help="output folder; this script's files there are replaced only when the run succeeds "
+                               "(default %(default)s)")
+
+    def add_seed(self):
+        self.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2**32-1 (default %(default)s)")
+
+
+def fail(message, status=1):
+    """Stop with one line on stderr and a non-zero exit status."""
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(status)
+
+
+def run(main):
+    """Call main(); Ctrl-C ends with one line and exit 130 instead of a traceback."""
+    try:
+        return main()
+    except KeyboardInterrupt:
+        print("\ninterrupted; previous outputs kept", file=sys.stderr)
+        raise SystemExit(130)
+
+
+# --- flag values -------------------------------------------------------------------------------------------------
+
+def _number(kind, text, minimum, inclusive, maximum=None):
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, got {text!r}")
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    if value < minimum or (value == minimum and not inclusive):
+        bound = f">= {minimum}" if inclusive else f"> {minimum}"
+        raise argparse.ArgumentTypeError(f"must be {bound}, got {text!r}")
+    if maximum is not None and value > maximum:
+        raise argparse.ArgumentTypeError(f"must be <= {maximum:g}, got {text!r}")
+    return value
+
+
+def positive_int(text):
+    """argparse type: an integer >= 1."""
+    return _number(int, text, 1, inclusive=True)
+
+
+def non_negative_int(text):
+    """argparse type: an integer >= 0."""
+    return _number(int, text, 0, inclusive=True)
+
+
+def seed(text):
+    """argparse type: a random seed NumPy and TensorFlow both accept, 0 ... 2**32 - 1."""
+    return _number(int, text, 0, inclusive=True, maximum=2 ** 32 - 1)
+
+
+def positive_float(text):
+    """argparse type: a finite number > 0."""
+    return _number(float, text, 0.0, inclusive=False)
+
+
+def bounded_float(maximum):
+    """argparse type: a number in (0, maximum] -- for values whose use overflows or makes no sense above it."""
+    def parse(text):
+        return _number(float, text, 0.0, inclusive=False, maximum=maximum)
+    parse.__name__ = f"number in (0, {maximum:g}]"
+    return parse
+
+
+def fraction(text):
+    """argparse type: a number strictly between 0 and 1."""
+    value = positive_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"must be < 1, got {text!r}")
+    return value
+
+
+def out_folder(text):
+    """argparse type: an output folder that is not empty text and not an existing file."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a folder, got an empty string")
+    if os.path.exists(text) and not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text} exists and is not a folder")
+    return text
+
+
+# --- outputs -----------------------------------------------------------------------------------------------------
+
+def _finite(value, path, bad):
+    """`value` with every non-finite float replaced by None; the JSON path of each goes into `bad`."""
+    if isinstance(value, float) and not math.isfinite(value):
+        bad.append(f"{path}: {value}")
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v, f"{path}.{k}", bad) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v, f"{path}[{i}]", bad) for i, v in enumerate(value)]
+    return value
+
+
+def write_json(data, path):
+    """Strict JSON (no NaN/Infinity): non-finite numbers become null, listed under "non_finite" with what they were."""
+    bad = []
+    data = _finite(data, "$", bad)
+    if bad:
+        data = dict(data, non_finite=bad)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1, allow_nan=False)
+        f.write("\n")
+
+
+class Outputs:
+    """A run's output files, written into a hidden staging folder beside them and moved into place together.
+
+        with Outputs(args.out) as out:
+            model.save(out.path("model.keras"))
+            write_json(metrics, out.path("metrics.json"))
+        # only here, after every file was written, do they replace the previous run's files
+
+    If the block fails or is interrupted, the staging folder is removed and the previous run's files stay exactly as
+    they were. Each file is moved with os.replace (atomic within a file system); files of other names are untouched.
+    """
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.names = []
+
+    def __enter__(self):
+        try:
+            os.makedirs(self.folder, exist_ok=True)
+            self.staging = tempfile.mkdtemp(prefix=".staging-", dir=self.folder)
+        except OSError as exc:
+            fail(f"could not write to {self.folder}: {exc.strerror or exc}")
+        return self
+
+    def path(self, name):
+        self.names.append(name)
+        return os.path.join(self.staging, name)
+
+    def __exit__(self, kind, exc, tb):
+        try:
+            if kind is None:
+                for name in self.names:
+                    os.replace(os.path.join(self.staging, name), os.path.join(self.folder, name))
+        except OSError as error:
+            exc = error
+        finally:
+            shutil.rmtree(self.staging, ignore_errors=True)
+        if isinstance(exc, OSError):
+            fail(f"could not write to {self.folder}: {exc.strerror or exc}; previous outputs kept")
+        return False
+
+    def written(self):
+        return [os.path.join(self.folder, name) for name in self.names]
+
+
+# --- TensorFlow start-up -------------------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def native_stderr_hidden():
+    """Hide what C/C++ code prints straight to file descriptor 2 while the block runs; replay it if the block fails.
+
+    TensorFlow's import prints start-up notes (oneDNN, no CUDA driver) there before its log settings apply; they
+    would bury a script's own one-line messages.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def import_tensorflow():
+    """Import TensorFlow and Keras quietly, with matplotlib drawing headless. Returns (tf, keras)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow: warnings and errors only
+    import matplotlib
+    matplotlib.use("Agg")
+    with native_stderr_hidden():
+        import keras
+        import tensorflow as tf
+        tf.config.list_physical_devices()  # looks for a GPU now, while its "no CUDA driver" note is hidden
+    return tf, keras
