@@ -61,6 +61,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=cli.positive_int, default=1,
                         help="threads for both NumPy's BLAS and TensorFlow (default %(default)s)")
     parser.add_seed()
+    parser.add_argument("--json", default=None, help="also write the result to this JSON file")
     args = parser.parse_args(argv)
     N, T, D, H = args.batch, args.seq_len, 128, 128
     set_threads(args.threads)
@@ -104,7 +105,12 @@ def run_benchmark(args, N, T, D, H):
     for k, v in times.items():
         print(f"{k:>10}: median {1e3 * med[k]:.1f} ms (min {1e3 * min(v):.1f}, max {1e3 * max(v):.1f}) "
               f"over {args.repeats} runs")
-    print(f"ratio numpy/tensorflow: {med['numpy'] / med['tensorflow']:.2f}")
+    ratio = med["numpy"] / med["tensorflow"]
+    if args.json:
+        cli.write_json({"numpy_ms": 1e3 * med["numpy"], "tensorflow_ms": 1e3 * med["tensorflow"], "ratio": ratio,
+                        "largest_gradient_difference": worst, "settings": vars(args), "conditions": conditions()},
+                       args.json)
+    print(f"ratio numpy/tensorflow: {ratio:.2f}")
 
 
 if __name__ == "__main__":

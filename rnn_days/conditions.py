@@ -41,14 +41,17 @@ def conditions():
     return info
 
 
-def describe(c):
-    """One line for a results table's caption."""
+def describe(c, threads=True):
+    """One line for a results table's caption (threads=False where the table gives them per row)."""
     text = f"NumPy {c['numpy']}"
     if "tensorflow" in c:
         text = f"TensorFlow {c['tensorflow']}, Keras {c['keras']}, " + text
-        text += f"; TF threads intra-op {c['tf_intra_op_threads']}, inter-op {c['tf_inter_op_threads']}"
+        if threads:
+            text += f"; TF threads intra-op {c['tf_intra_op_threads']}, inter-op {c['tf_inter_op_threads']}"
     blas = ", ".join(f"{k.split(' ')[0]} {v}" for k, v in c["blas_threads"].items())
-    return f"{text}; BLAS threads {blas or 'n/a'}; {c['cpu']}, {c['cores']} cores"
+    if threads:
+        text += f"; BLAS threads {blas or 'n/a'}"
+    return f"{text}; {c['cpu']}, {c['cores']} cores"
 
 
 def set_threads(n):

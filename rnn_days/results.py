@@ -1,0 +1,273 @@
+"""The numbers the notes quote: collected from the scripts' JSON into notes/results/, and the notes' tables built
+from them, so the text cannot drift from the data.
+
+    python -m rnn_days.results day1 runs/day1_seed{0,1,2,3,4} --out notes/results/day1_seeds.json
+    python -m rnn_days.results day1 runs/day1_post_seed{0,1,2,3,4} --out notes/results/day1_post.json
+    python -m rnn_days.results day2 runs/day2_models/metrics.json --out notes/results/day2_models.json
+    python -m rnn_days.results tables        # rewrite every table between <!-- table: NAME --> markers in notes/
+
+tests/test_notes.py checks that every marked table in the notes equals what `render` builds from the committed
+files, and (slow, with IMDB_DATA_DIR) that a fresh seed-0 run lands inside the ranges the notes state.
+"""
+import json
+import math
+import os
+import re
+import shutil
+import sys
+
+import numpy as np
+
+from rnn_days import cli
+from rnn_days.conditions import describe
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RESULTS = os.path.join(ROOT, "notes", "results")
+NOTES = [os.path.join(ROOT, "notes", name) for name in ("day1.md", "day2.md")]
+MARKER = re.compile(r"<!-- table: (\w+) -->\n(.*?)<!-- /table -->", re.S)
+
+
+def load(name):
+    with open(os.path.join(RESULTS, name), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def spread(values):
+    values = [v for v in values if v is not None]
+    return {"median": float(np.median(values)), "min": float(min(values)), "max": float(max(values))}
+
+
+# --- collecting -----------------------------------------------------------------------------------------------------
+
+DAY1_FIELDS = ("test_accuracy", "test_loss", "best_epoch", "epochs_run", "train_seconds", "test_accuracy_fits_maxlen",
+               "test_accuracy_longer", "test_share_fits_maxlen", "val_accuracy_per_epoch")
+
+
+def collect_day1(folders, out):
+    runs = {}
+    for folder in folders:
+        with open(os.path.join(folder, "metrics.json"), encoding="utf-8") as f:
+            m = json.load(f)
+        runs[str(m["settings"]["seed"])] = {k: m[k] for k in DAY1_FIELDS}
+        settings, conditions = m["settings"], m["conditions"]
+    summary = {k: spread([r[k] for r in runs.values()]) for k in DAY1_FIELDS if k != "val_accuracy_per_epoch"}
+    settings = {k: v for k, v in settings.items() if k not in ("seed", "out", "data_dir")}
+    cli.write_json({"runs": runs, "summary": summary, "settings": settings, "conditions": conditions}, out)
+
+
+def collect_day2(path, out):
+    shutil.copyfile(path, out)  # already one row per model, with its conditions
+
+
+# --- tables -----------------------------------------------------------------------------------------------------
+
+def conditions_line(data):
+    return f"*Conditions: {describe(data['conditions'])}.*\n"
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def f3(v):
+    return "n/a" if v is None else f"{v:.3f}"
+
+
+def f4(v):
+    return "n/a" if v is None else f"{v:.4f}"
+
+
+def sig(v):
+    return "n/a" if v is None else f"{v:.2g}"
+
+
+def render_day1_seeds():
+    d = load("day1_seeds.json")
+    rows = [[s, f4(r["test_accuracy"]), f3(r["test_loss"]), f"{r['best_epoch']} of {r['epochs_run']}",
+             ", ".join(f3(v) for v in r["val_accuracy_per_epoch"]), f"{r['train_seconds']:.1f} s"]
+            for s, r in d["runs"].items()]
+    s = d["summary"]
+    rows.append(["**median (range)**", f"**{f4(s['test_accuracy']['median'])}** ({f4(s['test_accuracy']['min'])}–"
+                 f"{f4(s['test_accuracy']['max'])})", f"{f3(s['test_loss']['median'])}", "", "",
+                 f"{s['train_seconds']['median']:.1f} s ({s['train_seconds']['min']:.1f}–"
+                 f"{s['train_seconds']['max']:.1f})"])
+    return conditions_line(d) + "\n" + table(
+        ["seed", "test accuracy", "test loss", "best epoch", "validation accuracy per epoch", "training time"], rows)
+
+
+def render_day1_post():
+    pre, post = load("day1_seeds.json"), load("day1_post.json")
+    rows = []
+    for s in post["runs"]:
+        a, b = pre["runs"][s], post["runs"][s]
+        rows.append([s, f4(a["test_accuracy"]), f4(b["test_accuracy"]), f3(a["test_accuracy_fits_maxlen"]),
+                     f3(b["test_accuracy_fits_maxlen"]), f3(a["test_accuracy_longer"]), f3(b["test_accuracy_longer"])])
+    med = [f"**{f4(pre['summary']['test_accuracy']['median'])}**", f"**{f4(post['summary']['test_accuracy']['median'])}**"]
+    med += [f3(x["summary"][k]["median"]) for k in ("test_accuracy_fits_maxlen", "test_accuracy_longer")
+            for x in (pre, post)]
+    rows.append(["**median**"] + med)
+    share = post["runs"][next(iter(post["runs"]))]["test_share_fits_maxlen"]
+    return conditions_line(post) + "\n" + table(
+        ["seed", "pre: all", "post: all", f"pre: ≤ 200 words ({share:.0%})", "post: ≤ 200 words",
+         "pre: longer", "post: longer"], rows)
+
+
+def _trained(models):
+    return {k: v for k, v in models.items() if "untrained" not in k}
+
+
+def render_day2_gradients():
+    d = load("day2_models.json")
+    rows = []
+    for label, m in d["models"].items():
+        g, c, w = m["grad_ratio_first_to_last"], m["grad_ratio_correct"], m["grad_ratio_wrong"]
+        rows.append([label, f4(m["test_accuracy"]), f"{sig(g['median'])} ({sig(g['q25'])}–{sig(g['q75'])})",
+                     f"{sig(c['median'])} / {sig(w['median'])} ({w['reviews']} wrong)",
+                     f"{m['grad_median_smallest_at_word']} ({m['grad_median_smallest_factor_below_last']:.0f}×)",
+                     f3(m["W_hh_sigma_max"]), f3(m["W_hh_spectral_radius"]), m["W_hh_singular_values_above_1"],
+                     f3(m["tanh_prime_mean_after_10_steps"]),
+                     f3(m["W_hh_sigma_max"] * m["tanh_prime_mean_after_10_steps"]), f3(m["per_step_factor_measured"])])
+    return conditions_line(d) + "\n" + table(
+        ["model", "test accuracy", "median ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖ (quartiles)", "median ratio: right / wrong",
+         "smallest median at word (× below word 200)", "σ_max(W_hh)", "spectral radius", "singular values > 1",
+         "mean tanh′", "σ_max × mean tanh′", "measured factor per step"], rows)
+
+
+MEMORY_KEYS = ("positive phrase, negative reviews", "negative phrase, positive reviews")
+
+
+def effect_at(curve, ns, n):
+    i = ns.index(n)
+    return f"{curve['mean'][i]:+.3f} ± {curve['ci95'][i]:.3f}"
+
+
+def render_day2_memory():
+    d = load("day2_models.json")
+    rows = []
+    for label, m in d["models"].items():
+        ns = m["memory"]["ns"]
+        for key in MEMORY_KEYS:
+            c = m["memory"]["curves"][key]
+            hl = c["half_life"]
+            rows.append([label, key, c["reviews"], effect_at(c, ns, 0), effect_at(c, ns, 50), effect_at(c, ns, 150),
+                         effect_at(c, ns, 195), "undefined" if hl is None else hl])
+    return conditions_line(d) + "\n" + table(
+        ["model", "phrase, reviews", "reviews", "effect N = 0", "N = 50", "N = 150", "N = 195 (the opening)",
+         "half-life (words)"], rows)
+
+
+def render_day2_fillers():
+    d = load("day2_models.json")
+    trained = _trained(d["models"])
+    rows = []
+    for fname in d["fillers"]:
+        for phrase in ("positive", "negative"):
+            key = f"{phrase} phrase, {fname} filler"
+            per = [m["fillers"][key] for m in trained.values()]
+            e = np.array([p["effect"] for p in per])
+
+            def rng(values, fmt="{:+.3f}"):
+                return f"{fmt.format(min(values))} to {fmt.format(max(values))}"
+            hls = [p["half_life"] for p in per]
+            rows.append([fname, phrase, rng([p["p_filler_alone"] for p in per], "{:.3f}"), rng(e[:, 0]),
+                         rng(e[:, 150]), rng(e[:, 195]), ", ".join("undef." if h is None else str(h) for h in hls)])
+    return conditions_line(d) + "\n" + table(
+        ["filler", "phrase", "P(filler alone)", "effect N = 0", "N = 150", "N = 195",
+         "half-life per model (seeds in order)"], rows)
+
+
+def widened(lo, hi, log=False):
+    """The five models' range widened by half its width on each side (in log space for ratios)."""
+    if log:
+        a, b = math.log10(lo), math.log10(hi)
+        w = (b - a) / 2
+        return 10 ** (a - w), 10 ** (b + w)
+    w = (hi - lo) / 2
+    return lo - w, hi + w
+
+
+def headline_values(day1_metrics, day2_model):
+    """The values a fresh seed-0 run is checked on: name -> value (None where not measured)."""
+    m = day2_model
+    ns = m["memory"]["ns"]
+    values = {"day1 test accuracy": day1_metrics["test_accuracy"],
+              "day2 median gradient ratio word 1 / word 200": m["grad_ratio_first_to_last"]["median"],
+              "day2 sigma_max(W_hh)": m["W_hh_sigma_max"]}
+    for key in MEMORY_KEYS:
+        for n in (0, 150):
+            values[f"day2 effect, {key}, N = {n}"] = m["memory"]["curves"][key]["mean"][ns.index(n)]
+    return values
+
+
+def fresh_ranges():
+    """name -> (observed min, observed max, check lo, check hi) over the five trained seeds."""
+    day1, day2 = load("day1_seeds.json"), load("day2_models.json")
+    per_seed = [headline_values(day1["runs"][s], day2["models"][f"day1_seed{s}"]) for s in day1["runs"]]
+    out = {}
+    for name in per_seed[0]:
+        vals = [v[name] for v in per_seed]
+        lo, hi = min(vals), max(vals)
+        out[name] = (lo, hi) + widened(lo, hi, log="ratio" in name)
+    return out
+
+
+def render_fresh_ranges():
+    rows = [[f"`{name}`", f"{lo:.4g} to {hi:.4g}", f"{clo:.4g} to {chi:.4g}"]
+            for name, (lo, hi, clo, chi) in fresh_ranges().items()]
+    return table(["value", "five seeds (0–4): min to max", "a fresh seed-0 run must land in"], rows)
+
+
+def parse_fresh_ranges(text):
+    """name -> (lo, hi) from the notes' own fresh-range table (the slow test checks a new run against these)."""
+    body = dict((name, content) for name, content in MARKER.findall(text))["fresh_ranges"]
+    ranges = {}
+    for line in body.splitlines():
+        m = re.match(r"\| `(.+?)` \| .+? \| (\S+) to (\S+) \|", line)
+        if m:
+            ranges[m.group(1)] = (float(m.group(2)), float(m.group(3)))
+    return ranges
+
+
+def render_bench():
+    rows = []
+    for threads in (1, 2):
+        d = load(f"bptt_speed_{threads}thread.json")
+        rows.append([threads, f"{d['numpy_ms']:.1f} ms", f"{d['tensorflow_ms']:.1f} ms", f"**{d['ratio']:.2f}**",
+                     f"{d['largest_gradient_difference']:.1e}"])
+    return f"*Conditions: {describe(d['conditions'], threads=False)}; threads per row.*\n\n" + table(
+        ["threads (BLAS and TF)", "NumPy median", "TensorFlow median", "ratio numpy/tensorflow",
+         "largest gradient difference"], rows)
+
+
+RENDER = {"day1_seeds": render_day1_seeds, "day1_post": render_day1_post, "day2_gradients": render_day2_gradients,
+          "day2_memory": render_day2_memory, "day2_fillers": render_day2_fillers,
+          "fresh_ranges": render_fresh_ranges, "bench": render_bench}
+
+
+def rewrite_tables(path):
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    new = MARKER.sub(lambda m: f"<!-- table: {m.group(1)} -->\n{RENDER[m.group(1)]()}<!-- /table -->", text)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(new)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["tables"]:
+        for path in NOTES:
+            rewrite_tables(path)
+            print(f"rewrote the tables of {path}")
+    elif argv[:1] in (["day1"], ["day2"]) and "--out" in argv:
+        i = argv.index("--out")
+        inputs, out = argv[1:i], argv[i + 1]
+        (collect_day1 if argv[0] == "day1" else lambda p, o: collect_day2(p[0], o))(inputs, out)
+        print(f"wrote {out}")
+    else:
+        cli.fail(__doc__.split("\n\n")[1], status=2)
+
+
+if __name__ == "__main__":
+    main()
