@@ -233,8 +233,9 @@ def plot_memory(per_model, path):
             line, = ax.plot(ns, mean, marker="o", ms=3, label=label, ls="--" if "untrained" in label else "-")
             ax.fill_between(ns, mean - ci, mean + ci, color=line.get_color(), alpha=0.2)
         ax.axhline(0, color="k", lw=0.8)
-        ax.set(xlabel="N, words of the real review after the phrase", ylabel="mean change of P(positive)",
-               title=f"Real reviews: {key} (95% CI bands)")
+        ax.set(xlabel="N, words of the real review after the phrase",
+               ylabel="mean change of P(positive), 95% CI band")
+        ax.set_title(f"Real reviews: {key}", fontsize=10)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7)
     filler = next(iter(next(iter(per_model.values()))["fillers"])).split(", ")[1]  # the first: popcorn by default
@@ -243,8 +244,8 @@ def plot_memory(per_model, path):
         axes[2].plot(np.arange(len(e)), e, label=label, lw=1, ls="--" if "untrained" in label else "-")
     axes[2].axvline(150, color="gray", ls=":", label="the original's 150-word tangent")
     axes[2].axhline(0, color="k", lw=0.8)
-    axes[2].set(xlabel="N, filler words after the phrase", ylabel="P(with phrase) - P(filler alone)",
-                title=f"{filler}: negative phrase")
+    axes[2].set(xlabel="N, filler words after the phrase", ylabel="P(with phrase) - P(filler alone)")
+    axes[2].set_title(f"{filler} filler: negative phrase", fontsize=10)
     axes[2].grid(alpha=0.3)
     axes[2].legend(fontsize=7)
     fig.tight_layout()
