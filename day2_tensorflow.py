@@ -15,6 +15,7 @@ What it shows, on saved Day-1 models (one or several: each gets a row, so a clai
 Result: it varies from model to model; the across-model tables (five seeds and an untrained model) are in
 notes/day2.md, section 6. Outputs (in --out, default runs/day2/): grad_through_time.png, memory.png, metrics.json.
 """
+import functools
 import os
 import time
 
@@ -287,12 +288,10 @@ def model_label(path):
     return os.path.basename(os.path.dirname(os.path.abspath(path))) or path
 
 
-def test_data(args, vocab_size, maxlen, cache={}):
-    key = (vocab_size, maxlen)
-    if key not in cache:
-        (_, _), (x_test, y_test) = imdb.load_imdb(args.data_dir, num_words=vocab_size)
-        cache[key] = imdb.pad(x_test, maxlen), y_test.astype("float32")
-    return cache[key]
+@functools.lru_cache(maxsize=None)  # several models of the same shape share one copy of the test set
+def test_data(data_dir, vocab_size, maxlen):
+    (_, _), (x_test, y_test) = imdb.load_imdb(data_dir, num_words=vocab_size)
+    return imdb.pad(x_test, maxlen), y_test.astype("float32")
 
 
 def encode_texts(parser, args, word_index, vocab_size, maxlen):
@@ -314,7 +313,7 @@ def encode_texts(parser, args, word_index, vocab_size, maxlen):
 def analyse(model, args, parser, word_index):
     """Every measurement of this script on one model."""
     vocab_size, maxlen = model.layers[0].input_dim, model.input_shape[1]
-    x_test, y_test = test_data(args, vocab_size, maxlen)
+    x_test, y_test = test_data(args.data_dir, vocab_size, maxlen)
     texts = encode_texts(parser, args, word_index, vocab_size, maxlen)
     p_test = predict(model, x_test)
     x, y = full_length_reviews(x_test, y_test, args.num_reviews)

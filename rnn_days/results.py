@@ -266,7 +266,8 @@ def main(argv=None):
         (collect_day1 if argv[0] == "day1" else lambda p, o: collect_day2(p[0], o))(inputs, out)
         print(f"wrote {out}")
     else:
-        cli.fail(__doc__.split("\n\n")[1], status=2)
+        cli.fail("usage: python -m rnn_days.results day1 FOLDER... --out FILE | day2 METRICS --out FILE | tables",
+                 status=2)
 
 
 if __name__ == "__main__":
