@@ -156,7 +156,7 @@ def test_missing_word_index_exits_1_before_training(imdb_dir, tmp_path, capsys):
     assert not (tmp_path / "out").exists()  # stopped before training and writing anything
 
 
-def test_unwritable_out_exits_1(imdb_dir, tmp_path, capsys, monkeypatch):
+def test_unwritable_out_exits_1(imdb_dir, tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("the learner's file")
     with pytest.raises(SystemExit) as exit_info:
