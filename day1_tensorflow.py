@@ -13,30 +13,14 @@ Result: test accuracy 0.840-0.857 over seeds 0-4 (median 0.841) after 3 epochs, 
 Outputs (in --out, default runs/day1/): model.keras (what Day 2 opens), history.png, metrics.json.
 """
 import os
-import time
 
-import numpy as np
-
-from rnn_days import cli, imdb
-from rnn_days.conditions import conditions
+from rnn_days import cli, training
 
 tf, keras = cli.import_tensorflow()
-import matplotlib.pyplot as plt  # noqa: E402  (after import_tensorflow chose the headless backend)
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# 1. Data: every review becomes the same number of word indices
-# ---------------------------------------------------------------------------------------------------------------
-
-def load_data(args):
-    """Train / validation / test arrays of shape (N, maxlen). imdb.pad keeps each review's *last* maxlen words and
-    pads short ones in front ("pre"), so the last real word is read at the last step, right before the output."""
-    return imdb.load_padded(args.data_dir, args.vocab_size, args.maxlen, args.padding, args.validation_split,
-                            args.max_train)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# 2. The model: h_t = tanh(x_t W_xh + h_{t-1} W_hh + b_h),  p = sigmoid(h_T W_hy + b_y)
+# 1. The model: h_t = tanh(x_t W_xh + h_{t-1} W_hh + b_h),  p = sigmoid(h_T W_hy + b_y)
 # ---------------------------------------------------------------------------------------------------------------
 
 def build_model(vocab_size=10_000, maxlen=200, embed_dim=128, units=128):
@@ -62,142 +46,27 @@ def compile_model(model, learning_rate, decay_steps=None):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# 3. Training and evaluation
-# ---------------------------------------------------------------------------------------------------------------
-
-def train(model, data, args):
-    """Fit; EarlyStopping restores the best validation epoch's weights (with 3 epochs and patience 2 it never stops
-    early -- restoring is what it is for here). TerminateOnNaN ends a diverged run at once. Returns History."""
-    callbacks = [keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=args.patience,
-                                               restore_best_weights=True),
-                 keras.callbacks.TerminateOnNaN()]
-    return model.fit(*data.train, validation_data=data.val, epochs=args.epochs, batch_size=args.batch_size,
-                     callbacks=callbacks, verbose=1 if os.isatty(1) else 2)  # one line per epoch in logs
-
-
-def evaluate(model, data, maxlen):
-    """Test loss and accuracy, and accuracy split by review length: reviews that fit in maxlen (and are padded)
-    against longer ones (which lose their beginning)."""
-    x, y = data.test
-    loss, accuracy = model.evaluate(x, y, batch_size=512, verbose=0)
-    p = model.predict(x, batch_size=512, verbose=0)[:, 0]
-    right = (p >= 0.5) == (y == 1)
-    fits = data.test_lengths <= maxlen
-    return {"test_accuracy": float(accuracy), "test_loss": float(loss),
-            "test_accuracy_fits_maxlen": float(right[fits].mean()) if fits.any() else None,
-            "test_accuracy_longer": float(right[~fits].mean()) if (~fits).any() else None,
-            "test_share_fits_maxlen": float(fits.mean())}
-
-
-def plot_history(history, path):
-    """Loss and accuracy per epoch, train vs validation, to a PNG."""
-    h = history.history
-    epochs = np.arange(1, len(h["loss"]) + 1)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for ax, key, title in zip(axes, ("loss", "accuracy"), ("binary cross-entropy", "accuracy")):
-        ax.plot(epochs, h[key], "o-", label="train")
-        ax.plot(epochs, h[f"val_{key}"], "s-", label="validation")
-        ax.set(xlabel="epoch", title=title, xticks=epochs)
-        ax.grid(alpha=0.3)
-        ax.legend()
-    fig.suptitle("Day 1: SimpleRNN on IMDB")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def show_examples(model, x, y, index_to_word, count=3, words=40):
-    """Print a few test reviews as text with the model's P(positive) and the true label."""
-    probabilities = model.predict(x[:count], verbose=0)[:, 0]
-    for review, label, p in zip(x[:count], y[:count], probabilities):
-        shown = " ".join(imdb.decode(review, index_to_word).split()[-words:])
-        print(f"\n  ...{shown}\n  P(positive) = {p:.3f} -> {'positive' if p >= 0.5 else 'negative'}; "
-              f"true label: {'positive' if label == 1 else 'negative'}")
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# 4. The script
+# 2. The script: data, fit, evaluation and outputs are rnn_days/training.py, shared with Day 3
 # ---------------------------------------------------------------------------------------------------------------
 
 def make_parser():
     parser = cli.Parser(__doc__)
-    parser.add_argument("--epochs", type=cli.non_negative_int, default=3,
-                        help="epochs to train; 0 saves the untrained, Keras-initialised model (default %(default)s)")
-    parser.add_argument("--batch-size", type=cli.positive_int, default=64,
-                        help="reviews per step (default %(default)s)")
-    parser.add_argument("--learning-rate", type=cli.bounded_float(1.0), default=1e-3,
-                        help="Adam's starting learning rate, in (0, 1] (default %(default)s)")
-    parser.add_argument("--schedule", choices=("cosine", "constant"), default="cosine",
-                        help="cosine: the learning rate falls to 0 over the epochs; constant: it stays "
-                             "(default %(default)s; notes/day1.md compares them)")
-    parser.add_argument("--maxlen", type=cli.positive_int, default=200,
-                        help="keep the last MAXLEN words of each review, pad shorter ones (default %(default)s)")
-    parser.add_argument("--vocab-size", type=cli.positive_int, default=10_000,
-                        help="most frequent words kept; rarer ones become OOV (default %(default)s)")
-    parser.add_seed()
-    parser.add_argument("--data-dir", default=os.environ.get("IMDB_DATA_DIR") or None,
-                        help="folder with a local imdb.npz and imdb_word_index.json (default: $IMDB_DATA_DIR, "
-                             "else Keras downloads IMDB)")
-    parser.add_out(os.path.join("runs", "day1"))
-    parser.add_argument("--max-train", type=cli.positive_int, default=None,
-                        help="use only the first N training reviews, for quick runs (default: all 25,000)")
-    parser.add_argument("--validation-split", type=cli.fraction, default=0.2,
-                        help="fraction of the training reviews held out for validation (default %(default)s)")
-    parser.add_argument("--padding", choices=("pre", "post"), default="pre",
-                        help="where the zeros of a short review go: in front (pre) or after it (post) "
-                             "(default %(default)s; notes/day1.md measures both)")
-    parser.add_argument("--patience", type=cli.positive_int, default=2,
-                        help="epochs without a better validation accuracy before stopping (default %(default)s)")
+    training.add_flags(parser, os.path.join("runs", "day1"))
     return parser
 
 
 def main(argv=None):
     parser = make_parser()
     args = parser.parse_args(argv)
-    if args.vocab_size <= imdb.INDEX_FROM:
-        parser.error(f"argument --vocab-size: must be > {imdb.INDEX_FROM} (indices 0-2 are reserved), "
-                     f"got {args.vocab_size}")
-    try:
-        data = load_data(args)
-        index_to_word = imdb.index_to_word_map(imdb.load_word_index(args.data_dir))  # fail before training
-        keras.utils.set_random_seed(args.seed)
-        print(f"      {len(data.train[0]):,} training, {len(data.val[0]):,} validation, {len(data.test[0]):,} test "
-              f"reviews, {args.maxlen} words each ({args.padding}-padded), vocabulary {args.vocab_size:,}")
-        steps = args.epochs * -(-len(data.train[0]) // args.batch_size) if args.schedule == "cosine" else None
-        model = compile_model(build_model(args.vocab_size, args.maxlen), args.learning_rate, steps)
-        model.summary()
-        start = time.perf_counter()
-        history = train(model, data, args) if args.epochs else None
-        train_seconds = time.perf_counter() - start
-    except imdb.DataError as exc:
-        cli.fail(str(exc))
-    except (MemoryError, tf.errors.ResourceExhaustedError):
-        cli.fail("out of memory: lower --vocab-size, --maxlen or --batch-size")
-    h = history.history if args.epochs else {"loss": [], "val_accuracy": []}
-    if not np.all(np.isfinite(h["loss"])):
-        cli.fail(f"training diverged (the loss became NaN or inf in epoch {len(h['loss'])}); "
-                 "lower --learning-rate. Previous outputs kept")
+    training.check_flags(parser, args)
 
-    results = dict(evaluate(model, data, args.maxlen),
-                   epochs_run=len(h["loss"]),
-                   best_epoch=int(np.argmax(h["val_accuracy"])) + 1 if args.epochs else None,
-                   val_accuracy_per_epoch=[float(v) for v in h["val_accuracy"]],
-                   train_seconds=round(train_seconds, 2),
-                   n_train=len(data.train[0]), n_val=len(data.val[0]), n_test=len(data.test[0]))
-    print(f"\nTest accuracy {results['test_accuracy']:.4f}, test loss {results['test_loss']:.4f} "
-          f"(best epoch {results['best_epoch']} of {results['epochs_run']}, training {train_seconds:.1f} s)")
-    print("\nA few test reviews (last words shown):")
-    show_examples(model, *data.test, index_to_word)
+    def make_model(n_train):
+        # the data are read first (imdb.load_padded, which keeps each review's last maxlen words and pads short
+        # ones in front); then Embedding -> SimpleRNN -> Dense, trained by model.fit with EarlyStopping
+        return compile_model(build_model(args.vocab_size, args.maxlen), args.learning_rate,
+                             training.decay_steps(args, n_train))
 
-    with cli.Outputs(args.out) as out:
-        model.save(out.path("model.keras"))
-        if history:
-            plot_history(history, out.path("history.png"))
-        cli.write_json(dict(results, settings=vars(args), conditions=conditions()), out.path("metrics.json"))
-    print()
-    for path in out.written():
-        print(f"wrote {path}")
-    return results
+    return training.run(args, make_model, "Day 1: SimpleRNN on IMDB")
 
 
 if __name__ == "__main__":

@@ -6,13 +6,10 @@ import numpy as np
 import pytest
 
 import day2_bptt_numpy as bptt
+from gradcheck import numerical_gradient, rel_error, shape_id
 from rnn_days.bridge import keras_simple_rnn
 
 SHAPES = [(3, 5, 4, 6), (1, 1, 3, 2), (2, 1, 4, 4), (1, 7, 2, 5), (4, 3, 5, 3)]  # (N, T, D, H), incl. T=1, N=1
-
-
-def shape_id(shape):
-    return "N{}-T{}-D{}-H{}".format(*shape)
 
 
 def problem(N, T, D, H, seed=0, scale=1.0, dtype=np.float64):
@@ -24,28 +21,6 @@ def problem(N, T, D, H, seed=0, scale=1.0, dtype=np.float64):
     x, y, _ = bptt.make_batch(N, T, D, H, rng, dtype)
     h0 = (0.5 * rng.standard_normal((N, H))).astype(dtype)
     return x, y, h0, params
-
-
-def rel_error(a, b):
-    """Largest element-wise difference, relative to the larger of the two arrays' largest magnitude."""
-    scale = max(np.max(np.abs(a)), np.max(np.abs(b)), 1e-300)
-    return float(np.max(np.abs(a - b)) / scale)
-
-
-def numerical_gradient(f, array, eps=1e-5):
-    """Centred finite differences of the scalar f() with respect to every entry of `array` (changed in place)."""
-    grad = np.zeros_like(array)
-    it = np.nditer(array, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        old = array[i]
-        array[i] = old + eps
-        plus = f()
-        array[i] = old - eps
-        minus = f()
-        array[i] = old
-        grad[i] = (plus - minus) / (2 * eps)
-    return grad
 
 
 # --- 1. finite differences, float64: max relative error <= 1e-7 ------------------------------------------------
