@@ -15,7 +15,6 @@ What it shows, on saved Day-1 models (one or several: each gets a row, so a clai
 Result: it varies from model to model; the across-model tables (five seeds and an untrained model) are in
 notes/day2.md, section 6. Outputs (in --out, default runs/day2/): grad_through_time.png, memory.png, metrics.json.
 """
-import functools
 import os
 import time
 
@@ -23,6 +22,8 @@ import numpy as np
 
 import day2_bptt_numpy as bptt  # the hand-derived BPTT, to cross-check the Keras gradients: itself a lesson
 from rnn_days import cli, imdb
+from rnn_days.probe import (N_GRID, NEGATIVE, POSITIVE, full_length_reviews, half_life, load_model, model_label,  # noqa: F401
+                            place, predict, real_text_memory, test_data)
 from rnn_days.bridge import simple_rnn_params
 from rnn_days.conditions import conditions
 
@@ -30,9 +31,6 @@ tf, keras = cli.import_tensorflow()
 import matplotlib.pyplot as plt  # noqa: E402
 
 DAY1_MODEL = os.path.join("runs", "day1", "model.keras")
-POSITIVE = "i absolutely loved this movie"
-NEGATIVE = "i absolutely hated this movie"
-N_GRID = (0, 1, 2, 3, 5, 8, 12, 20, 30, 50, 75, 100, 125, 150, 175, 195)  # words after the phrase
 # Fillers: words inside the 10,000-word vocabulary, no opinion of any film. The first is the original's popcorn tangent.
 FILLERS = {
     "popcorn": (
@@ -99,12 +97,6 @@ def numpy_bptt_norms(model, x, y):
         xs[n:n + 1], np.asarray(y[n:n + 1], np.float64), h0, params)[1])["h"]) for n in range(len(x))])
 
 
-def full_length_reviews(x, y, count):
-    """The first `count` reviews that fill every position (no padding in front), with their labels."""
-    full = np.flatnonzero(x[:, 0] != imdb.PAD)[:count]
-    return x[full], y[full]
-
-
 def ratio_stats(ratios):
     q25, median, q75 = np.percentile(ratios, [25, 50, 75]) if len(ratios) else (np.nan,) * 3
     return {"median": float(median), "q25": float(q25), "q75": float(q75), "reviews": int(len(ratios))}
@@ -142,49 +134,6 @@ def measure_gradients(model, x, y, p):
 # ---------------------------------------------------------------------------------------------------------------
 # 2. Memory on real text, and the popcorn illustration
 # ---------------------------------------------------------------------------------------------------------------
-
-def place(phrase, words, n):
-    """A copy of the review `words` (maxlen indices) with `phrase` written over it so that exactly n words follow."""
-    if len(phrase) + n > len(words):
-        raise ValueError(f"{len(phrase)} phrase words + {n} words after it do not fit in {len(words)}")
-    row = np.array(words, dtype="int32")
-    start = len(row) - n - len(phrase)
-    row[start:start + len(phrase)] = phrase
-    return row
-
-
-def predict(model, x):
-    return model.predict(np.asarray(x, "int32"), batch_size=1000, verbose=0)[:, 0].astype(np.float64)
-
-
-def half_life(ns, mean, ci, sign):
-    """The first N of the grid where the mean effect, in the phrase's direction (sign +1 / -1), falls below half its
-    N = 0 value. None ("undefined") when the N = 0 effect is not in the phrase's direction or not larger than its
-    95% confidence interval; "beyond" when it never falls below half."""
-    e0 = sign * mean[0]
-    if e0 <= 0 or e0 <= ci[0]:
-        return None
-    below = [n for n, m in zip(ns, mean) if sign * m < e0 / 2]
-    return int(below[0]) if below else "beyond"
-
-
-def real_text_memory(model, x, y, phrases, ns=N_GRID):
-    """Effect of each phrase written N words before the end of real reviews x: mean and 95% CI over reviews, for
-    positive and negative reviews apart. P(positive) of the review with the phrase minus that of the review itself."""
-    p_own = predict(model, x)
-    results = {}
-    for name, (phrase, sign) in phrases.items():
-        probes = np.stack([place(phrase, row, n) for n in ns for row in x])         # (len(ns) * N, T)
-        effect = (predict(model, probes).reshape(len(ns), len(x)) - p_own)          # (len(ns), N)
-        for label, which in (("positive reviews", y == 1), ("negative reviews", y == 0)):
-            e = effect[:, which]
-            mean = e.mean(axis=1)
-            ci = 1.96 * e.std(axis=1, ddof=1) / np.sqrt(e.shape[1])
-            results[f"{name} phrase, {label}"] = {
-                "mean": mean.tolist(), "ci95": ci.tolist(), "reviews": int(e.shape[1]),
-                "half_life": half_life(ns, mean, ci, sign)}
-    return {"ns": list(ns), "curves": results}
-
 
 def filler_memory(model, phrases, fillers, maxlen):
     """The popcorn illustration: the phrase N words before the end of a maxlen-word filler text (repeated as needed),
@@ -258,42 +207,6 @@ def plot_memory(per_model, path):
 # 4. The script
 # ---------------------------------------------------------------------------------------------------------------
 
-def load_day1_model(path):
-    """A saved Day-1 model, checked to be one Day 2 can analyse; exits 1 with one line saying what was expected."""
-    expected = ("expected a Day-1 model: an integer input of fixed length, Embedding, one SimpleRNN returning its "
-                "last state, one sigmoid unit (make one with day1_tensorflow.py)")
-    if not os.path.isfile(path):
-        cli.fail(f"--model {path}: no such file; make one with `python day1_tensorflow.py` (or pass --model PATH)")
-    try:
-        model = keras.models.load_model(path, compile=False)  # Day 2 needs no optimizer, loss or metrics
-    except Exception as exc:  # a truncated or foreign file: keras raises many kinds
-        cli.fail(f"could not load the model {path} ({type(exc).__name__}: "
-                 f"{str(exc).splitlines()[0] if str(exc) else ''}); {expected}")
-    layers = getattr(model, "layers", [])
-    ok = [type(layer).__name__ for layer in layers] == ["Embedding", "SimpleRNN", "Dense"]
-    try:
-        shape = model.input_shape
-        ok = (ok and len(shape) == 2 and shape[1] is not None and layers[1].built and not layers[1].return_sequences
-              and not layers[1].return_state and layers[2].units == 1
-              and layers[2].activation.__name__ == "sigmoid" and "int" in str(model.inputs[0].dtype))
-    except (AttributeError, ValueError, IndexError):
-        ok = False
-    if not ok:
-        cli.fail(f"{path} cannot be analysed: {expected}")
-    return model
-
-
-def model_label(path):
-    """A short name for tables: the model's folder name (runs/day1_seed0/model.keras -> day1_seed0)."""
-    return os.path.basename(os.path.dirname(os.path.abspath(path))) or path
-
-
-@functools.lru_cache(maxsize=None)  # several models of the same shape share one copy of the test set
-def test_data(data_dir, vocab_size, maxlen):
-    (_, _), (x_test, y_test) = imdb.load_imdb(data_dir, num_words=vocab_size)
-    return imdb.pad(x_test, maxlen), y_test.astype("float32")
-
-
 def encode_texts(parser, args, word_index, vocab_size, maxlen):
     """The phrases and fillers as word indices; a word outside the vocabulary is a usage error naming it."""
     texts = {"phrases": {}, "fillers": {}}
@@ -354,7 +267,7 @@ def main(argv=None):
     args.fillers = {"yours": args.filler} if args.filler else FILLERS
     keras.utils.set_random_seed(args.seed)
     start = time.perf_counter()
-    models = {model_label(path): load_day1_model(path) for path in args.model}  # all checked before any work
+    models = {model_label(path): load_model(path) for path in args.model}  # all checked before any work
     try:
         word_index = imdb.load_word_index(args.data_dir)
         per_model = {}

@@ -29,6 +29,7 @@ import os
 import numpy as np
 
 from rnn_days import cli
+from rnn_days.conditions import conditions
 
 import matplotlib  # noqa: E402
 matplotlib.use("Agg")  # headless: figures go to PNG files
@@ -61,7 +62,7 @@ def forward(x, y, h0, c0, params):
     z = np.zeros((T + 1, N, 4 * H), h0.dtype)          # z[t] = z_t, the four gates' pre-activations
     i, f, g, o, c, h = (np.zeros((T + 1, N, H), h0.dtype) for _ in range(6))
     h[0], c[0] = h0, c0
-    z[1:] = xs[1:] @ W_x + b                           # (1), input part for all t in one product
+    z[1:] = (xs[1:].reshape(T * N, D) @ W_x + b).reshape(T, N, 4 * H)  # (1), input part: all t in one product
     for t in range(1, T + 1):
         z[t] += h[t - 1] @ W_h                         # (1), recurrent part: waits for step t-1
         i[t] = sigmoid(z[t, :, :H])                    # (2) input gate
@@ -297,7 +298,7 @@ def main(argv=None):
     with cli.Outputs(args.out) as out:
         plot(results, rnn, args, out.path("gradient_paths.png"))
         settings = {k: v for k, v in vars(args).items() if k != "out"}  # the same seed gives the same bytes, anywhere
-        cli.write_json({"settings": settings, "results": results, "day2_rnn": rnn}, out.path("gradient_paths.json"))
+        cli.write_json({"settings": settings, "results": results, "day2_rnn": rnn, "conditions": conditions()}, out.path("gradient_paths.json"))
     for path in out.written():
         print(f"wrote {path}")
     return results

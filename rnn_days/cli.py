@@ -93,6 +93,14 @@ def bounded_float(maximum):
     return parse
 
 
+def rate(maximum):
+    """argparse type: a number in [0, maximum] (a dropout rate: 0 turns it off)."""
+    def parse(text):
+        return _number(float, text, 0.0, inclusive=True, maximum=maximum)
+    parse.__name__ = f"number in [0, {maximum:g}]"
+    return parse
+
+
 def fraction(text):
     """argparse type: a number strictly between 0 and 1."""
     value = positive_float(text)

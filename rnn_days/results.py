@@ -4,6 +4,11 @@ from them, so the text cannot drift from the data.
     python -m rnn_days.results day1 runs/day1_seed{0,1,2,3,4} --out notes/results/day1_seeds.json
     python -m rnn_days.results day1 runs/day1_post_seed{0,1,2,3,4} --out notes/results/day1_post.json
     python -m rnn_days.results day2 runs/day2_models/metrics.json --out notes/results/day2_models.json
+    python -m rnn_days.results day1 runs/day3_lstm_seed{0,1,2,3,4} --out notes/results/day3_lstm_seeds.json
+    python -m rnn_days.results day1 runs/day3_gru_seed{0,1,2,3,4} --out notes/results/day3_gru_seeds.json
+    python -m rnn_days.results many runs/day3_numpy_seed{0,1,2,3,4}/gradient_paths.json \
+        --out notes/results/day3_gradient_paths.json
+    python -m rnn_days.results copy runs/day3_inside/metrics.json --out notes/results/day3_inside.json
     python -m rnn_days.results tables        # rewrite every table between <!-- table: NAME --> markers in notes/
 
 tests/test_notes.py checks that every marked table in the notes equals what `render` builds from the committed
@@ -23,7 +28,7 @@ from rnn_days.conditions import describe
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "notes", "results")
-NOTES = [os.path.join(ROOT, "notes", name) for name in ("day1.md", "day2.md")]
+NOTES = [os.path.join(ROOT, "notes", name) for name in ("day1.md", "day2.md", "day3.md")]
 MARKER = re.compile(r"<!-- table: (\w+) -->\n(.*?)<!-- /table -->", re.S)
 
 
@@ -40,7 +45,7 @@ def spread(values):
 # --- collecting -----------------------------------------------------------------------------------------------------
 
 DAY1_FIELDS = ("test_accuracy", "test_loss", "best_epoch", "epochs_run", "train_seconds", "test_accuracy_fits_maxlen",
-               "test_accuracy_longer", "test_share_fits_maxlen", "val_accuracy_per_epoch")
+               "test_accuracy_longer", "test_share_fits_maxlen", "val_accuracy_per_epoch")  # any training run's
 
 
 def collect_day1(folders, out):
@@ -49,14 +54,25 @@ def collect_day1(folders, out):
         with open(os.path.join(folder, "metrics.json"), encoding="utf-8") as f:
             m = json.load(f)
         runs[str(m["settings"]["seed"])] = {k: m[k] for k in DAY1_FIELDS}
+        runs[str(m["settings"]["seed"])]["seconds_per_epoch"] = m["train_seconds"] / max(m["epochs_run"], 1)
         settings, conditions = m["settings"], m["conditions"]
-    summary = {k: spread([r[k] for r in runs.values()]) for k in DAY1_FIELDS if k != "val_accuracy_per_epoch"}
+    summary = {k: spread([r[k] for r in runs.values()]) for k in DAY1_FIELDS + ("seconds_per_epoch",)
+               if k != "val_accuracy_per_epoch"}
     settings = {k: v for k, v in settings.items() if k not in ("seed", "out", "data_dir")}
     cli.write_json({"runs": runs, "summary": summary, "settings": settings, "conditions": conditions}, out)
 
 
 def collect_day2(path, out):
     shutil.copyfile(path, out)  # already one row per model, with its conditions
+
+
+def collect_many(paths, out):
+    """Several runs' JSON files in one, keyed by their folder's name (runs/day3_numpy_seed0/x.json -> day3_numpy_seed0)."""
+    runs = {}
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            runs[os.path.basename(os.path.dirname(os.path.abspath(path)))] = json.load(f)
+    cli.write_json({"runs": runs}, out)
 
 
 # --- tables -----------------------------------------------------------------------------------------------------
@@ -204,7 +220,10 @@ def headline_values(day1_metrics, day2_model):
 def fresh_ranges():
     """name -> (observed min, observed max, check lo, check hi) over the five trained seeds."""
     day1, day2 = load("day1_seeds.json"), load("day2_models.json")
-    per_seed = [headline_values(day1["runs"][s], day2["models"][f"day1_seed{s}"]) for s in day1["runs"]]
+    return ranges_of([headline_values(day1["runs"][s], day2["models"][f"day1_seed{s}"]) for s in day1["runs"]])
+
+
+def ranges_of(per_seed):
     out = {}
     for name in per_seed[0]:
         vals = [v[name] for v in per_seed]
@@ -213,15 +232,15 @@ def fresh_ranges():
     return out
 
 
-def render_fresh_ranges():
+def render_fresh_ranges(ranges=None):
     rows = [[f"`{name}`", f"{lo:.4g} to {hi:.4g}", f"{clo:.4g} to {chi:.4g}"]
-            for name, (lo, hi, clo, chi) in fresh_ranges().items()]
+            for name, (lo, hi, clo, chi) in (ranges or fresh_ranges()).items()]
     return table(["value", "five seeds (0–4): min to max", "a fresh seed-0 run must land in"], rows)
 
 
-def parse_fresh_ranges(text):
+def parse_fresh_ranges(text, marker="fresh_ranges"):
     """name -> (lo, hi) from the notes' own fresh-range table (the slow test checks a new run against these)."""
-    body = dict((name, content) for name, content in MARKER.findall(text))["fresh_ranges"]
+    body = dict((name, content) for name, content in MARKER.findall(text))[marker]
     ranges = {}
     for line in body.splitlines():
         m = re.match(r"\| `(.+?)` \| .+? \| (\S+) to (\S+) \|", line)
@@ -230,10 +249,10 @@ def parse_fresh_ranges(text):
     return ranges
 
 
-def render_bench():
+def render_bench(name="bptt_speed"):
     rows = []
     for threads in (1, 2):
-        d = load(f"bptt_speed_{threads}thread.json")
+        d = load(f"{name}_{threads}thread.json")
         rows.append([threads, f"{d['numpy_ms']:.1f} ms", f"{d['tensorflow_ms']:.1f} ms", f"**{d['ratio']:.2f}**",
                      f"{d['largest_gradient_difference']:.1e}"])
     return f"*Conditions: {describe(d['conditions'], threads=False)}; threads per row.*\n\n" + table(
@@ -241,9 +260,173 @@ def render_bench():
          "largest gradient difference"], rows)
 
 
+# --- Day 3 ----------------------------------------------------------------------------------------------------------
+
+def med_range(values, fmt=sig):
+    s = spread(values)
+    return f"{fmt(s['median'])} ({fmt(s['min'])} to {fmt(s['max'])})"
+
+
+def render_day3_gradient_paths():
+    runs = list(load("day3_gradient_paths.json")["runs"].values())
+    rows = []
+    for i, r0 in enumerate(runs[0]["results"]):
+        per = [run["results"][i] for run in runs]
+        rows.append([f"LSTM, forget bias {r0['forget_bias']:g}", med_range([p["mean_f"] for p in per], f3),
+                     med_range([p["ratio_c_first_to_last"] for p in per]),
+                     med_range([p["ratio_c_direct_path_first_to_last"] for p in per]),
+                     med_range([p["ratio_h_first_to_last"] for p in per])])
+    for i, r0 in enumerate(runs[0]["day2_rnn"] or []):
+        per = [run["day2_rnn"][i] for run in runs]
+        rows.append([f"Day-2 vanilla RNN, σ_max(W_hh) = {r0['scale']:g}", "", "", "",
+                     med_range([p["ratio_first_to_last"] for p in per])])
+    settings = runs[0]["settings"]
+    return (f"*Conditions: {describe(runs[0]['conditions'])}. T = {settings['seq_len']}, N = {settings['batch']}, "
+            f"D = {settings['input_dim']}, H = {settings['hidden']}; median (range) over seeds "
+            f"{', '.join(str(r['settings']['seed']) for r in runs)}.*\n\n") + table(
+        ["network", "mean f", "‖∂L/∂c_1‖ / ‖∂L/∂c_T‖ (both paths)", "direct path alone", "‖∂L/∂h_1‖ / ‖∂L/∂h_T‖"],
+        rows)
+
+
+def render_day3_imdb():
+    cells = {"SimpleRNN (Day 1)": load("day1_seeds.json"), "LSTM": load("day3_lstm_seeds.json"),
+             "GRU": load("day3_gru_seeds.json")}
+    seeds = list(cells["LSTM"]["runs"])
+    rows = [[s] + [f4(d["runs"][s]["test_accuracy"]) for d in cells.values()] for s in seeds]
+    rows.append(["**median (range)**"] + [f"**{f4(d['summary']['test_accuracy']['median'])}** "
+                                          f"({f4(d['summary']['test_accuracy']['min'])}–"
+                                          f"{f4(d['summary']['test_accuracy']['max'])})" for d in cells.values()])
+    per_epoch = [[r["train_seconds"] / max(r["epochs_run"], 1) for r in d["runs"].values()] for d in cells.values()]
+    rows.append(["training time per epoch, median (range)"] + [med_range(v, lambda x: f"{x:.0f} s")
+                                                              for v in per_epoch])
+    return conditions_line(cells["LSTM"]) + "\n" + table(["seed"] + list(cells), rows)
+
+
+def render_day3_epoch_speed():
+    d = load("epoch_speed.json")
+    names = {"simple_rnn": "SimpleRNN (Day 1)", "lstm": "LSTM", "gru": "GRU"}
+    rows = [[names[n], f"{d['ms_per_step'][n]:.1f} ms", f"{d['seconds_per_epoch'][n]:.1f} s",
+             f"**{d['ratio_to_simple_rnn'][n]:.2f}**"] for n in names]
+    return conditions_line(d) + "\n" + table(["model", "median time per training step (N = 64, T = 200)",
+                                              "per epoch (313 steps)", "× SimpleRNN"], rows)
+
+
+def render_lstm_bench():
+    return render_bench("lstm_speed")
+
+
+def half_life_text(c):
+    return "undefined" if c["half_life"] is None else str(c["half_life"])
+
+
+def render_day3_inside():
+    d = load("day3_inside.json")
+    rows = []
+    for label, m in d["inside"].items():
+        g = m["grad_h_ratio_first_to_last"]
+        c = m.get("grad_c_ratio_first_to_last")
+        neg, pos = (m["memory"]["curves"][k] for k in ("negative phrase, positive reviews",
+                                                       "positive phrase, negative reviews"))
+        ns = m["memory"]["ns"]
+        rows.append([label, m["cell"], f4(m["test_accuracy"]), f"{sig(g['median'])} ({sig(g['q25'])}–{sig(g['q75'])})",
+                     f"{sig(c['median'])} ({sig(c['q25'])}–{sig(c['q75'])})" if c else "—",
+                     f3(m["forget_mean_after_10_steps"]) if c else "—",
+                     sig(m["direct_path_gain_1_to_T_mean"]) if c else "—",
+                     effect_at(neg, ns, 0), effect_at(neg, ns, 150), half_life_text(neg), half_life_text(pos)])
+    return conditions_line(d) + "\n" + table(
+        ["model", "cell", "test accuracy", "median ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖ (quartiles)",
+         "median ‖∂L/∂c_1‖ / ‖∂L/∂c_200‖ (quartiles)", "mean f_t (t > 10)", "mean ∏ f_t, t = 2..200",
+         "negative phrase in positive reviews: effect N = 0", "N = 150", "half-life (words)",
+         "positive phrase in negative reviews: half-life"], rows)
+
+
+def day3_headline_values(train_metrics, inside):
+    """The Day-3 values a fresh LSTM seed-0 run is checked on."""
+    neg = inside["memory"]["curves"]["negative phrase, positive reviews"]
+    return {"day3 LSTM test accuracy": train_metrics["test_accuracy"],
+            "day3 LSTM median gradient ratio h word 1 / word 200": inside["grad_h_ratio_first_to_last"]["median"],
+            "day3 LSTM median gradient ratio c word 1 / word 200": inside["grad_c_ratio_first_to_last"]["median"],
+            "day3 LSTM mean forget gate": inside["forget_mean_after_10_steps"],
+            "day3 LSTM effect, negative phrase, positive reviews, N = 0": neg["mean"][0]}
+
+
+def fresh_ranges_day3():
+    lstm, inside = load("day3_lstm_seeds.json"), load("day3_inside.json")["inside"]
+    return ranges_of([day3_headline_values(lstm["runs"][s], inside[f"day3_lstm_seed{s}"]) for s in lstm["runs"]])
+
+
+def render_fresh_ranges_day3():
+    return render_fresh_ranges(fresh_ranges_day3())
+
+
+CELL_NAMES = {"simple_rnn": "SimpleRNN", "gru": "GRU", "lstm": "LSTM"}
+
+
+def render_memory_grid(name):
+    d = load(name)
+    out = []
+    for task, per_cell in d["summary"].items():
+        lags = list(next(iter(per_cell.values()))["points"])
+        rows = []
+        for cell, s in per_cell.items():
+            cells = []
+            for T in lags:
+                p = s["points"][T]
+                cells.append(f"{p['median']:.2f}" + ("" if p["min"] == p["max"] else f" ({p['min']:.2f}–{p['max']:.2f})"))
+            horizon = "none" if s["horizon"] is None else str(s["horizon"])
+            rows.append([CELL_NAMES[cell], f"**{horizon}**"] + cells)
+        out.append(f"**{'First-token recall' if task == 'recall' else 'Adding problem'}** (chance "
+                   f"{d['chance'][task]:.2f}; horizon: median ≥ {d['horizon_threshold'][task]})\n\n"
+                   + table(["cell", "horizon"] + [f"T = {T}" for T in lags], rows))
+    st = d["settings"]
+    return (f"*Conditions: {describe(d['conditions'])}, {d['conditions']['workers']} worker processes. "
+            f"{st['hidden']} units, Adam {st['learning_rate']:g}, global clipnorm 1, batch {st['batch']}, at most "
+            f"{st['steps']} steps, {st['seeds']} seeds (median (range) of held-out accuracy over "
+            f"{st['eval_size']:,} sequences).*\n\n" + "\n".join(out))
+
+
+def render_day3_memory():
+    return render_memory_grid("day3_memory.json")
+
+
+def render_day3_memory_long():
+    return render_memory_grid("day3_memory_long.json")
+
+
+def render_day3_memory_time():
+    runs = {name: load(name) for name in ("day3_memory.json", "day3_memory_run2.json")}
+    rows = [[name, f"{d['total_seconds']:.0f} s ({d['total_seconds'] / 60:.1f} min)"] for name, d in runs.items()]
+    totals = [d["total_seconds"] for d in runs.values()]
+    rows.append(["**median of the two**", f"**{np.median(totals):.0f} s ({np.median(totals) / 60:.1f} min)**"])
+    d = runs["day3_memory.json"]
+    jobs = {}
+    for r in d["runs"]:
+        jobs[(r["task"], r["T"], r["cell"])] = r
+    cost = []
+    for cell in CELL_NAMES:
+        js = [j for j in jobs.values() if j["cell"] == cell]
+        if not js:
+            continue
+        steps = [sum(r["steps"] for r in d["runs"] if (r["task"], r["T"], r["cell"]) == k) for k in jobs if k[2] == cell]
+        per_step_ms = [1e3 * (j["job_seconds"] - j["job_compile_seconds"]) / max(st, 1) / j["T"]
+                       for j, st in zip(js, steps)]
+        cost.append([CELL_NAMES[cell], len(js), f"{sum(j['job_seconds'] for j in js):.0f} s",
+                     f"{np.median([j['job_compile_seconds'] for j in js]):.1f} s",
+                     f"{np.median(per_step_ms) * 1e3:.0f} µs",
+                     f"{sum(steps):,} of {len(js) * d['settings']['seeds'] * d['settings']['steps']:,}"])
+    return (table(["run of the default grid", "total wall time"], rows) + "\n" + table(
+        ["cell", "jobs", "job time, summed (both workers)", "median compile time per job",
+         "median time per model-step per time step", "training steps used (early stop) of the budget"], cost))
+
+
 RENDER = {"day1_seeds": render_day1_seeds, "day1_post": render_day1_post, "day2_gradients": render_day2_gradients,
           "day2_memory": render_day2_memory, "day2_fillers": render_day2_fillers,
-          "fresh_ranges": render_fresh_ranges, "bench": render_bench}
+          "fresh_ranges": render_fresh_ranges, "bench": render_bench,
+          "day3_gradient_paths": render_day3_gradient_paths, "day3_imdb": render_day3_imdb,
+          "day3_epoch_speed": render_day3_epoch_speed, "lstm_bench": render_lstm_bench,
+          "day3_inside": render_day3_inside, "fresh_ranges_day3": render_fresh_ranges_day3,
+          "day3_memory": render_day3_memory, "day3_memory_long": render_day3_memory_long,
+          "day3_memory_time": render_day3_memory_time}
 
 
 def rewrite_tables(path):
@@ -260,14 +443,15 @@ def main(argv=None):
         for path in NOTES:
             rewrite_tables(path)
             print(f"rewrote the tables of {path}")
-    elif argv[:1] in (["day1"], ["day2"]) and "--out" in argv:
+    elif argv[:1] in (["day1"], ["day2"], ["copy"], ["many"]) and "--out" in argv and argv.index("--out") > 1:
         i = argv.index("--out")
         inputs, out = argv[1:i], argv[i + 1]
-        (collect_day1 if argv[0] == "day1" else lambda p, o: collect_day2(p[0], o))(inputs, out)
+        {"day1": collect_day1, "day2": lambda p, o: collect_day2(p[0], o), "copy": lambda p, o: collect_day2(p[0], o),
+         "many": collect_many}[argv[0]](inputs, out)
         print(f"wrote {out}")
     else:
-        cli.fail("usage: python -m rnn_days.results day1 FOLDER... --out FILE | day2 METRICS --out FILE | tables",
-                 status=2)
+        cli.fail("usage: python -m rnn_days.results day1 FOLDER... --out FILE | day2 METRICS --out FILE | "
+                 "copy FILE --out FILE | many FILE... --out FILE | tables", status=2)
 
 
 if __name__ == "__main__":

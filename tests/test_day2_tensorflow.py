@@ -217,7 +217,7 @@ def test_model_day2_cannot_analyse_exits_1_saying_what_it_expected(name, imdb_di
     model.save(tmp_path / "m.keras")
     code, err = exit_code_and_error(flags(imdb_dir, tmp_path / "out") + ["--model", str(tmp_path / "m.keras")],
                                     capsys)
-    assert code == 1 and "expected a Day-1 model" in err
+    assert code == 1 and "expected a model made by day1_tensorflow.py" in err
 
 
 @pytest.mark.parametrize("state", ["not compiled", "compiled without metrics", "two metrics", "legacy h5"])

@@ -40,12 +40,12 @@ def test_failed_rerun_leaves_previous_outputs_byte_identical(failure, imdb_dir, 
     day1.main(["--data-dir", str(imdb_dir), "--out", str(out)] + SMALL_DAY1)
     before = snapshot(out)
 
-    def fails_half_way(history, path):  # model.keras is already written (to staging) when this runs
+    def fails_half_way(history, path, title):  # model.keras is already written (to staging) when this runs
         with open(path, "wb") as f:
             f.write(b"half a png")
         raise failure
 
-    monkeypatch.setattr(day1, "plot_history", fails_half_way)
+    monkeypatch.setattr(day1.training, "plot_history", fails_half_way)
     code, err = one_line_exit(day1.main, ["--data-dir", str(imdb_dir), "--out", str(out), "--seed", "5"] + SMALL_DAY1,
                               capsys)
     assert (code, "previous outputs kept" in err) == ((130 if isinstance(failure, KeyboardInterrupt) else 1), True)

@@ -1,0 +1,101 @@
+"""Probing saved models (Day 2 and Day 3): loading and checking a saved model, the test reviews that fill every
+position, and the real-text memory probe -- a strong phrase written over real test reviews N words before the end,
+its mean effect on P(positive) with a 95% confidence interval, and its half-life."""
+import functools
+import os
+
+import numpy as np
+
+from rnn_days import cli, imdb
+
+POSITIVE = "i absolutely loved this movie"
+NEGATIVE = "i absolutely hated this movie"
+N_GRID = (0, 1, 2, 3, 5, 8, 12, 20, 30, 50, 75, 100, 125, 150, 175, 195)  # words after the phrase
+
+
+def full_length_reviews(x, y, count):
+    """The first `count` reviews that fill every position (no padding in front), with their labels."""
+    full = np.flatnonzero(x[:, 0] != imdb.PAD)[:count]
+    return x[full], y[full]
+
+
+def place(phrase, words, n):
+    """A copy of the review `words` (maxlen indices) with `phrase` written over it so that exactly n words follow."""
+    if len(phrase) + n > len(words):
+        raise ValueError(f"{len(phrase)} phrase words + {n} words after it do not fit in {len(words)}")
+    row = np.array(words, dtype="int32")
+    start = len(row) - n - len(phrase)
+    row[start:start + len(phrase)] = phrase
+    return row
+
+
+def predict(model, x):
+    return model.predict(np.asarray(x, "int32"), batch_size=1000, verbose=0)[:, 0].astype(np.float64)
+
+
+def half_life(ns, mean, ci, sign):
+    """The first N of the grid where the mean effect, in the phrase's direction (sign +1 / -1), falls below half its
+    N = 0 value. None ("undefined") when the N = 0 effect is not in the phrase's direction or not larger than its
+    95% confidence interval; "beyond" when it never falls below half."""
+    e0 = sign * mean[0]
+    if e0 <= 0 or e0 <= ci[0]:
+        return None
+    below = [n for n, m in zip(ns, mean) if sign * m < e0 / 2]
+    return int(below[0]) if below else "beyond"
+
+
+def real_text_memory(model, x, y, phrases, ns=N_GRID):
+    """Effect of each phrase written N words before the end of real reviews x: mean and 95% CI over reviews, for
+    positive and negative reviews apart. P(positive) of the review with the phrase minus that of the review itself."""
+    p_own = predict(model, x)
+    results = {}
+    for name, (phrase, sign) in phrases.items():
+        probes = np.stack([place(phrase, row, n) for n in ns for row in x])         # (len(ns) * N, T)
+        effect = (predict(model, probes).reshape(len(ns), len(x)) - p_own)          # (len(ns), N)
+        for label, which in (("positive reviews", y == 1), ("negative reviews", y == 0)):
+            e = effect[:, which]
+            mean = e.mean(axis=1)
+            ci = 1.96 * e.std(axis=1, ddof=1) / np.sqrt(e.shape[1])
+            results[f"{name} phrase, {label}"] = {
+                "mean": mean.tolist(), "ci95": ci.tolist(), "reviews": int(e.shape[1]),
+                "half_life": half_life(ns, mean, ci, sign)}
+    return {"ns": list(ns), "curves": results}
+
+
+def load_model(path, cells=("SimpleRNN",), maker="day1_tensorflow.py", flag="--model"):
+    """A saved Embedding -> recurrent layer -> Dense(1, sigmoid) model whose recurrent layer is one of `cells`
+    (Keras class names), checked to be one the days can analyse; exits 1 with one line saying what was expected."""
+    import keras
+    expected = (f"expected a model made by {maker}: an integer input of fixed length, Embedding, one "
+                f"{' or '.join(cells)} returning its last state, one sigmoid unit")
+    if not os.path.isfile(path):
+        cli.fail(f"{flag} {path}: no such file; make one with `python {maker}` (or pass {flag} PATH)")
+    try:
+        model = keras.models.load_model(path, compile=False)  # the analyses need no optimizer, loss or metrics
+    except Exception as exc:  # a truncated or foreign file: keras raises many kinds
+        cli.fail(f"could not load the model {path} ({type(exc).__name__}: "
+                 f"{str(exc).splitlines()[0] if str(exc) else ''}); {expected}")
+    layers = getattr(model, "layers", [])
+    names = [type(layer).__name__ for layer in layers]
+    ok = len(names) == 3 and names[0] == "Embedding" and names[1] in cells and names[2] == "Dense"
+    try:
+        shape = model.input_shape
+        ok = (ok and len(shape) == 2 and shape[1] is not None and layers[1].built and not layers[1].return_sequences
+              and not layers[1].return_state and layers[2].units == 1
+              and layers[2].activation.__name__ == "sigmoid" and "int" in str(model.inputs[0].dtype))
+    except (AttributeError, ValueError, IndexError):
+        ok = False
+    if not ok:
+        cli.fail(f"{path} cannot be analysed: {expected}")
+    return model
+
+
+def model_label(path):
+    """A short name for tables: the model's folder name (runs/day1_seed0/model.keras -> day1_seed0)."""
+    return os.path.basename(os.path.dirname(os.path.abspath(path))) or path
+
+
+@functools.lru_cache(maxsize=None)  # several models of the same shape share one copy of the test set
+def test_data(data_dir, vocab_size, maxlen):
+    (_, _), (x_test, y_test) = imdb.load_imdb(data_dir, num_words=vocab_size)
+    return imdb.pad(x_test, maxlen), y_test.astype("float32")

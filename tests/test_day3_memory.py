@@ -1,0 +1,86 @@
+"""Day 3, memory horizon: each task's generator makes the stated distribution and chance level, the same seed makes
+the same data, and the --quick grid writes its figure and JSON and learns a short lag above chance."""
+import json
+
+import numpy as np
+import pytest
+
+import day3_memory as memory
+
+
+def test_recall_label_is_the_first_step_and_nothing_else():
+    x, y = memory.recall_batch(np.random.default_rng(0), 20_000, 30)
+    assert x.shape == (20_000, 30, 1) and set(np.unique(x)) == {-1.0, 1.0}
+    np.testing.assert_array_equal(y, (x[:, 0, 0] == 1).astype(np.float32))
+    assert abs(y.mean() - 0.5) < 0.02                             # chance 0.5: the labels are balanced
+    later = np.corrcoef(np.c_[y, x[:, 1:, 0]], rowvar=False)[0, 1:]
+    assert np.max(np.abs(later)) < 0.03                           # the distractors say nothing about the label
+
+
+def test_adding_target_is_the_sum_of_exactly_the_two_marked_values():
+    T = 50
+    x, y = memory.adding_batch(np.random.default_rng(1), 20_000, T)
+    values, markers = x[..., 0], x[..., 1]
+    assert x.shape == (20_000, T, 2) and np.all(np.abs(values) < 1)
+    assert np.all(markers.sum(axis=1) == 2) and set(np.unique(markers)) == {0.0, 1.0}
+    first, second = (np.argmax(markers, axis=1), T - 1 - np.argmax(markers[:, ::-1], axis=1))
+    assert np.all(first < T // 10) and np.all((T // 10 <= second) & (second < T // 2))
+    np.testing.assert_allclose(y, (values * markers).sum(axis=1), rtol=1e-6)
+    assert abs(values.mean()) < 0.01 and abs(values.var() - 1 / 3) < 0.01        # uniform in (-1, 1)
+    assert abs(np.mean(memory.correct("adding", np.zeros_like(y), y)) - memory.CHANCE["adding"]) < 0.01
+    assert abs(np.mean(y ** 2) - 2 / 3) < 0.02                   # the constant answer 0: mean squared error 2/3
+
+
+def test_adding_marks_the_first_step_when_T_is_short():
+    x, _ = memory.adding_batch(np.random.default_rng(2), 1000, 5)
+    assert np.all(x[:, 0, 1] == 1) and np.all(x[:, 1:, 1].sum(axis=1) == 1)
+
+
+def test_correct_reads_the_sign_for_recall_and_the_tolerance_for_adding():
+    np.testing.assert_array_equal(memory.correct("recall", np.array([2.0, -0.5, 0.1]), np.array([1.0, 0.0, 0.0])),
+                                  [True, True, False])
+    np.testing.assert_array_equal(memory.correct("adding", np.array([0.5, 0.5]), np.array([0.65, 0.7])),
+                                  [True, False])
+
+
+def test_same_seed_same_data_and_every_cell_sees_it():
+    for task, batch in memory.BATCHES.items():
+        a = batch(memory.data_rng(task, 20, 3, "train"), 8, 20)
+        b = batch(memory.data_rng(task, 20, 3, "train"), 8, 20)
+        c = batch(memory.data_rng(task, 20, 4, "train"), 8, 20)
+        d = batch(memory.data_rng(task, 20, 3, "test"), 8, 20)
+        np.testing.assert_array_equal(a[0], b[0])
+        assert not np.array_equal(a[0], c[0]) and not np.array_equal(a[0], d[0])
+
+
+def test_horizon_is_the_largest_lag_whose_median_passes():
+    class Args:
+        tasks, cells, lags = ["recall"], ["lstm"], {"recall": [10, 20, 50]}
+    runs = [{"task": "recall", "cell": "lstm", "T": T, "accuracy": a}
+            for T, accs in ((10, (1, 1, 0.5)), (20, (0.95, 0.5, 0.92)), (50, (0.5, 0.6, 0.95))) for a in accs]
+    s = memory.summarise(runs, Args)["recall"]["lstm"]
+    assert s["horizon"] == 20 and s["points"]["50"]["median"] == 0.6 and s["all_shorter_lags_pass"]
+
+
+def test_quick_grid_writes_figure_and_json_and_learns_a_short_lag(tmp_path, capsys):
+    summary = memory.main(["--quick", "--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    data = json.loads((tmp_path / "memory_horizon.json").read_text())
+    assert (tmp_path / "memory_horizon.png").stat().st_size > 0
+    assert f"wrote {tmp_path / 'memory_horizon.png'}" in printed
+    assert len(data["runs"]) == 2 * 3 * 2 * 2                    # tasks x cells x lags x seeds
+    for task in ("recall", "adding"):
+        for cell in memory.CELLS:
+            short = summary[task][cell]["points"][str(memory.QUICK_LAGS[task][0])]
+            assert short["min"] > memory.CHANCE[task] + 0.3, (task, cell, short)
+
+
+@pytest.mark.parametrize("argv", [["--recall-lags", "1"], ["--adding-lags", "10,x"], ["--cells", "rnn"],
+                                  ["--tasks", ""], ["--cells", "lstm,lstm"], ["--steps", "0"], ["--workers", "0"],
+                                  ["--batch", "99999"], ["--learning-rate", "2"], ["--seeds", "0"]])
+def test_bad_flags_exit_2_with_one_line(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        memory.main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and argv[0] in err[0]
