@@ -233,19 +233,11 @@ def scale_list(text):
 
 def make_parser():
     parser = cli.Parser(__doc__)
-    parser.add_argument("--seq-len", type=cli.positive_int, default=200,
-                        help="T, steps per sequence (default %(default)s)")
-    parser.add_argument("--hidden", type=cli.positive_int, default=128, help="H, hidden units (default %(default)s)")
-    parser.add_argument("--input-dim", type=cli.positive_int, default=128,
-                        help="D, input features (default %(default)s)")
-    parser.add_argument("--batch", type=cli.positive_int, default=16,
-                        help="N, sequences per batch (default %(default)s)")
+    parser.add_shape()  # --seq-len T, --hidden H, --input-dim D, --batch N of the random batch
     parser.add_argument("--scales", type=scale_list, default="0.5,0.9,1.0,1.5,2.0",
                         help="largest singular values of W_hh to compare, comma-separated (default %(default)s)")
     parser.add_argument("--clip", type=cli.positive_float, default=1.0,
                         help="gradient-norm clipping threshold for the second panel (default %(default)s)")
-    parser.add_argument("--truncate", type=cli.positive_int, default=None,
-                        help="truncated BPTT: carry the error back only K steps (default: all T)")
     parser.add_seed()
     parser.add_out(os.path.join("runs", "day2_numpy"))
     return parser

@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 import day2_bptt_numpy as bptt  # the hand-derived BPTT, to cross-check the Keras gradients: itself a lesson
-from rnn_days import cli, imdb
+from rnn_days import cli, imdb, probe
 from rnn_days.probe import (N_GRID, NEGATIVE, POSITIVE, full_length_reviews, half_life, load_model, model_label,  # noqa: F401
                             place, predict, real_text_memory, test_data)
 from rnn_days.bridge import simple_rnn_params
@@ -177,16 +177,7 @@ def plot_memory(per_model, path):
     keys = ("positive phrase, negative reviews", "negative phrase, positive reviews")
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
     for ax, key in zip(axes, keys):
-        for label, m in per_model.items():
-            ns, c = m["memory"]["ns"], m["memory"]["curves"][key]
-            mean, ci = np.array(c["mean"]), np.array(c["ci95"])
-            line, = ax.plot(ns, mean, marker="o", ms=3, label=label, ls="--" if "untrained" in label else "-")
-            ax.fill_between(ns, mean - ci, mean + ci, color=line.get_color(), alpha=0.2)
-        ax.axhline(0, color="k", lw=0.8)
-        ax.set(xlabel="N, words of the real review after the phrase",
-               ylabel="mean change of P(positive), 95% CI band")
-        ax.set_title(f"Real reviews: {key}", fontsize=10)
-        ax.grid(alpha=0.3)
+        probe.plot_memory_panel(ax, per_model, key, lambda label, m: "--" if "untrained" in label else "-")
     axes[0].legend(fontsize=7)
     filler = next(iter(next(iter(per_model.values()))["fillers"])).split(", ")[1]  # the first: popcorn by default
     for label, m in per_model.items():

@@ -62,7 +62,8 @@ def forward(x, y, h0, c0, params):
     z = np.zeros((T + 1, N, 4 * H), h0.dtype)          # z[t] = z_t, the four gates' pre-activations
     i, f, g, o, c, h = (np.zeros((T + 1, N, H), h0.dtype) for _ in range(6))
     h[0], c[0] = h0, c0
-    z[1:] = (xs[1:].reshape(T * N, D) @ W_x + b).reshape(T, N, 4 * H)  # (1), input part: all t in one product
+    np.matmul(xs[1:].reshape(T * N, D), W_x, out=z[1:].reshape(T * N, 4 * H))  # (1), input part: all t in one
+    z[1:] += b                                                                  # product, written in place
     for t in range(1, T + 1):
         z[t] += h[t - 1] @ W_h                         # (1), recurrent part: waits for step t-1
         i[t] = sigmoid(z[t, :, :H])                    # (2) input gate
@@ -114,7 +115,7 @@ def backward(cache, truncate=None):
         "W_x": sum_over_t(xs[1:], dz[1:]),                                   # (14) sum_t x_t^T dz_t
         "W_h": sum_over_t(h[:-1], dz[1:]),                                   # (14) sum_t h_{t-1}^T dz_t
         "b": dz[1:].sum(axis=(0, 1)),                                        # (14)
-        "x": (dz[1:] @ W_x.T).transpose(1, 0, 2),                            # (14) dL/dx_t = dz_t W_x^T
+        "x": (dz[1:].reshape(T * N, -1) @ W_x.T).reshape(T, N, -1).transpose(1, 0, 2),  # (14) dz_t W_x^T
         "h0": dh[0], "c0": dc[0],
         "h": dh[1:].transpose(1, 0, 2), "c": dc[1:].transpose(1, 0, 2), "z": dz[1:].transpose(1, 0, 2),
     }
@@ -122,7 +123,7 @@ def backward(cache, truncate=None):
 
 def sum_over_t(u, v):
     """sum over t (and the batch) of u_t^T v_t, for time-first u (T, N, I) and v (T, N, J): one BLAS product."""
-    return np.ascontiguousarray(np.einsum("tni,tnj->ij", u, v, optimize=True))
+    return u.reshape(-1, u.shape[-1]).T @ v.reshape(-1, v.shape[-1])
 
 
 def step(x_t, h_prev, c_prev, params):
@@ -258,17 +259,9 @@ def bias_list(text):
 
 def make_parser():
     parser = cli.Parser(__doc__)
-    parser.add_argument("--seq-len", type=cli.positive_int, default=200,
-                        help="T, steps per sequence (default %(default)s)")
-    parser.add_argument("--hidden", type=cli.positive_int, default=128, help="H, hidden units (default %(default)s)")
-    parser.add_argument("--input-dim", type=cli.positive_int, default=128,
-                        help="D, input features (default %(default)s)")
-    parser.add_argument("--batch", type=cli.positive_int, default=16,
-                        help="N, sequences per batch (default %(default)s)")
+    parser.add_shape()  # --seq-len T, --hidden H, --input-dim D, --batch N of the random batch
     parser.add_argument("--forget-biases", type=bias_list, default="0,1,3",
                         help="forget-gate biases to compare, comma-separated (default %(default)s)")
-    parser.add_argument("--truncate", type=cli.positive_int, default=None,
-                        help="truncated BPTT: carry the error back only K steps (default: all T)")
     parser.add_argument("--rnn-json", default=DAY2_JSON,
                         help="day2_bptt_numpy.py's JSON, for the vanilla RNN line (default %(default)s)")
     parser.add_seed()

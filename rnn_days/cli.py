@@ -29,6 +29,15 @@ class Parser(argparse.ArgumentParser):
                           help="output folder; this script's files there are replaced only when the run succeeds "
                                "(default %(default)s)")
 
+    def add_shape(self):
+        """The NumPy days' random batch and network: T, H, D, N, and truncated BPTT."""
+        self.add_argument("--seq-len", type=positive_int, default=200, help="T, steps per sequence (default %(default)s)")
+        self.add_argument("--hidden", type=positive_int, default=128, help="H, hidden units (default %(default)s)")
+        self.add_argument("--input-dim", type=positive_int, default=128, help="D, input features (default %(default)s)")
+        self.add_argument("--batch", type=positive_int, default=16, help="N, sequences per batch (default %(default)s)")
+        self.add_argument("--truncate", type=positive_int, default=None,
+                          help="truncated BPTT: carry the error back only K steps (default: all T)")
+
     def add_seed(self):
         self.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2**32-1 (default %(default)s)")
 

@@ -99,3 +99,17 @@ def model_label(path):
 def test_data(data_dir, vocab_size, maxlen):
     (_, _), (x_test, y_test) = imdb.load_imdb(data_dir, num_words=vocab_size)
     return imdb.pad(x_test, maxlen), y_test.astype("float32")
+
+
+def plot_memory_panel(ax, per_model, key, linestyle, ylabel="mean change of P(positive), 95% CI band"):
+    """One panel of a memory figure: the real-text curve `key` of every model, with its 95% CI band.
+    linestyle(label, metrics) -> a matplotlib line style."""
+    for label, m in per_model.items():
+        ns, c = m["memory"]["ns"], m["memory"]["curves"][key]
+        mean, ci = np.array(c["mean"]), np.array(c["ci95"])
+        line, = ax.plot(ns, mean, marker="o", ms=3, label=label, ls=linestyle(label, m))
+        ax.fill_between(ns, mean - ci, mean + ci, color=line.get_color(), alpha=0.2)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set(xlabel="N, words of the real review after the phrase", ylabel=ylabel)
+    ax.set_title(f"Real reviews: {key}", fontsize=10)
+    ax.grid(alpha=0.3)

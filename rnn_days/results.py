@@ -6,6 +6,7 @@ from them, so the text cannot drift from the data.
     python -m rnn_days.results day2 runs/day2_models/metrics.json --out notes/results/day2_models.json
     python -m rnn_days.results day1 runs/day3_lstm_seed{0,1,2,3,4} --out notes/results/day3_lstm_seeds.json
     python -m rnn_days.results day1 runs/day3_gru_seed{0,1,2,3,4} --out notes/results/day3_gru_seeds.json
+    (notes/day3.md gives the commands of every other Day-3 file)
     python -m rnn_days.results many runs/day3_numpy_seed{0,1,2,3,4}/gradient_paths.json \
         --out notes/results/day3_gradient_paths.json
     python -m rnn_days.results copy runs/day3_inside/metrics.json --out notes/results/day3_inside.json
@@ -302,6 +303,22 @@ def render_day3_imdb():
     return conditions_line(cells["LSTM"]) + "\n" + table(["seed"] + list(cells), rows)
 
 
+def render_day3_recipes():
+    rows = []
+    for name, files in (("input dropout 0 (Day 1's recipe unchanged)", ("day3_lstm_nodrop_seeds.json",
+                                                                         "day3_gru_nodrop_seeds.json")),
+                        ("input dropout 0.2 (the default)", ("day3_lstm_seeds.json", "day3_gru_seeds.json"))):
+        cells = []
+        for f in files:
+            d = load(f)
+            acc = d["summary"]["test_accuracy"]
+            cells.append(f"{f4(acc['median'])} ({f4(acc['min'])}–{f4(acc['max'])}); "
+                         + ", ".join(f4(r["test_accuracy"]) for r in d["runs"].values()))
+        rows.append([name] + cells)
+    return conditions_line(load("day3_lstm_seeds.json")) + "\n" + table(
+        ["recipe", "LSTM: median (range); seeds 0–4", "GRU: median (range); seeds 0–4"], rows)
+
+
 def render_day3_epoch_speed():
     d = load("epoch_speed.json")
     names = {"simple_rnn": "SimpleRNN (Day 1)", "lstm": "LSTM", "gru": "GRU"}
@@ -374,6 +391,9 @@ def render_memory_grid(name):
                 p = s["points"][T]
                 cells.append(f"{p['median']:.2f}" + ("" if p["min"] == p["max"] else f" ({p['min']:.2f}–{p['max']:.2f})"))
             horizon = "none" if s["horizon"] is None else str(s["horizon"])
+            if s["horizon_contiguous"] != s["horizon"]:
+                horizon += (f" (every lag up to {s['horizon_contiguous']})" if s["horizon_contiguous"]
+                            else " (a shorter lag fails)")
             rows.append([CELL_NAMES[cell], f"**{horizon}**"] + cells)
         out.append(f"**{'First-token recall' if task == 'recall' else 'Adding problem'}** (chance "
                    f"{d['chance'][task]:.2f}; horizon: median ≥ {d['horizon_threshold'][task]})\n\n"
@@ -391,6 +411,20 @@ def render_day3_memory():
 
 def render_day3_memory_long():
     return render_memory_grid("day3_memory_long.json")
+
+
+def render_day3_memory_fb3():
+    return render_memory_grid("day3_memory_lstm_fb3.json")
+
+
+def render_memory_step_speed():
+    d = load("memory_step_speed.json")
+    rows = [["on" if r["xla"] else "off", r["threads"], f"{r['ms_per_step']:.1f} ms",
+             f"**{r['us_per_model_timestep']:.0f} µs**"] for r in d["rows"]]
+    return (f"*Conditions: {describe(d['conditions'], threads=False)}; threads per row. One step: a SimpleRNN, a GRU "
+            f"and an LSTM of 32 units side by side, batch 64, T = {d['settings']['seq_len']}.*\n\n" + table(
+                ["XLA (`jit_compile`)", "TensorFlow threads", "median time per step",
+                 "per model and time step"], rows))
 
 
 def render_day3_memory_time():
@@ -426,7 +460,8 @@ RENDER = {"day1_seeds": render_day1_seeds, "day1_post": render_day1_post, "day2_
           "day3_epoch_speed": render_day3_epoch_speed, "lstm_bench": render_lstm_bench,
           "day3_inside": render_day3_inside, "fresh_ranges_day3": render_fresh_ranges_day3,
           "day3_memory": render_day3_memory, "day3_memory_long": render_day3_memory_long,
-          "day3_memory_time": render_day3_memory_time}
+          "day3_memory_fb3": render_day3_memory_fb3, "day3_memory_time": render_day3_memory_time,
+          "memory_step_speed": render_memory_step_speed, "day3_recipes": render_day3_recipes}
 
 
 def rewrite_tables(path):

@@ -59,7 +59,11 @@ def test_horizon_is_the_largest_lag_whose_median_passes():
     runs = [{"task": "recall", "cell": "lstm", "T": T, "accuracy": a}
             for T, accs in ((10, (1, 1, 0.5)), (20, (0.95, 0.5, 0.92)), (50, (0.5, 0.6, 0.95))) for a in accs]
     s = memory.summarise(runs, Args)["recall"]["lstm"]
-    assert s["horizon"] == 20 and s["points"]["50"]["median"] == 0.6 and s["all_shorter_lags_pass"]
+    assert s["horizon"] == s["horizon_contiguous"] == 20 and s["points"]["50"]["median"] == 0.6
+    runs += [{"task": "recall", "cell": "lstm", "T": 100, "accuracy": a} for a in (1, 1, 0.5)]
+    Args.lags = {"recall": [10, 20, 50, 100]}
+    s = memory.summarise(runs, Args)["recall"]["lstm"]
+    assert s["horizon"] == 100 and s["horizon_contiguous"] == 20   # a failure at 50 comes before a success
 
 
 def test_quick_grid_writes_figure_and_json_and_learns_a_short_lag(tmp_path, capsys):
@@ -77,10 +81,18 @@ def test_quick_grid_writes_figure_and_json_and_learns_a_short_lag(tmp_path, caps
 
 @pytest.mark.parametrize("argv", [["--recall-lags", "1"], ["--adding-lags", "10,x"], ["--cells", "rnn"],
                                   ["--tasks", ""], ["--cells", "lstm,lstm"], ["--steps", "0"], ["--workers", "0"],
-                                  ["--batch", "99999"], ["--learning-rate", "2"], ["--seeds", "0"]])
+                                  ["--batch", "99999"], ["--learning-rate", "2"], ["--seeds", "0"],
+                                  ["--forget-bias", "nan"], ["--forget-bias", "30"]])
 def test_bad_flags_exit_2_with_one_line(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
         memory.main(argv)
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and argv[0] in err[0]
+
+
+def test_lstm_forget_bias_sets_only_the_forget_gate_slice():
+    default, three = (memory.build_model("lstm", "recall", 10, 4, b) for b in (1.0, 3.0))
+    np.testing.assert_array_equal(np.asarray(default.layers[0].cell.bias), np.repeat([0, 1, 0, 0], 4))
+    np.testing.assert_array_equal(np.asarray(three.layers[0].cell.bias), np.repeat([0, 3, 0, 0], 4))
+    assert memory.build_model("gru", "adding", 10, 4, 3.0).layers[0].cell.bias.shape == (2, 12)  # GRU: untouched

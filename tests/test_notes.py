@@ -49,3 +49,15 @@ def test_fresh_seed0_run_lands_inside_the_ranges_the_notes_state(tmp_path):
     fresh = results.headline_values(day1_metrics, day2_metrics["models"]["day1_seed0"])
     outside = {name: (fresh[name], lo, hi) for name, (lo, hi) in ranges.items() if not lo <= fresh[name] <= hi}
     assert not outside, f"fresh seed-0 values outside the notes' ranges (value, lo, hi): {outside}"
+
+
+@pytest.mark.skipif(not REAL, reason="IMDB_DATA_DIR is not set: the fresh-run check trains on the real IMDB")
+def test_fresh_lstm_seed0_run_lands_inside_the_ranges_the_day3_notes_state(tmp_path):
+    import day3_tensorflow as day3
+
+    ranges = results.parse_fresh_ranges(NOTES["day3.md"], "fresh_ranges_day3")
+    assert len(ranges) == 5
+    metrics = day3.main(["--data-dir", REAL, "--seed", "0", "--compare", "--out", str(tmp_path / "day3_lstm_seed0")])
+    fresh = results.day3_headline_values(metrics, metrics["inside"]["day3_lstm_seed0"])
+    outside = {name: (fresh[name], lo, hi) for name, (lo, hi) in ranges.items() if not lo <= fresh[name] <= hi}
+    assert not outside, f"fresh LSTM seed-0 values outside the notes' ranges (value, lo, hi): {outside}"
