@@ -291,7 +291,8 @@ def main(argv=None):
     with cli.Outputs(args.out) as out:
         plot(results, rnn, args, out.path("gradient_paths.png"))
         settings = {k: v for k, v in vars(args).items() if k != "out"}  # the same seed gives the same bytes, anywhere
-        cli.write_json({"settings": settings, "results": results, "day2_rnn": rnn, "conditions": conditions()}, out.path("gradient_paths.json"))
+        cli.write_json({"settings": settings, "results": results, "day2_rnn": rnn, "conditions": conditions()},
+                       out.path("gradient_paths.json"))
     for path in out.written():
         print(f"wrote {path}")
     return results

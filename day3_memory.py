@@ -11,10 +11,10 @@ on 2,000 held-out ones:
     when it is within 0.16. Chance (always answering 0): 0.15; the constant answer's mean squared error is 2/3.
 
 The memory horizon of a cell is the largest T of the grid where its median accuracy over the seeds is >= 0.9
-(recall) or >= 0.8 (adding); printed beside it, the largest T up to which every lag of the grid passes. The original Day-2 tutorial says a SimpleRNN is useless beyond ~15 steps and cannot
-connect T=0 with T=100.
+(recall) or >= 0.8 (adding); printed beside it, the largest T up to which every lag of the grid passes. The original
+Day-2 tutorial says a SimpleRNN is useless beyond ~15 steps and cannot connect T=0 with T=100.
 
-    python day3_memory.py                          # the default grid: 3 cells x 13 lags x 3 seeds, about 10 minutes
+    python day3_memory.py                          # the default grid: 3 cells x 13 lags x 3 seeds, about 5 minutes
     python day3_memory.py --quick --out runs/day3_memory_quick        # a small grid in well under a minute
     python day3_memory.py --tasks adding --cells simple_rnn --adding-lags 50 --steps 6000 --out runs/day3_memory_long
 
@@ -350,8 +350,8 @@ def main(argv=None):
         for cell in args.cells:
             s = summary[task][cell]
             points = ", ".join(f"{T} {p['median']:.2f}" for T, p in s["points"].items())
-            print(f"  {task:>6} {CELLS[cell]:<9}: {s['horizon']} (every lag up to {s['horizon_contiguous']} of the grid "
-                  f"passes)  median accuracy per T: {points}")
+            print(f"  {task:>6} {CELLS[cell]:<9}: {s['horizon']} (every lag up to {s['horizon_contiguous']} "
+                  f"of the grid passes)  median accuracy per T: {points}")
     info = dict(worker_info, workers=args.workers)
     print(f"conditions: {describe(info)} (per worker)")
     with cli.Outputs(args.out) as out:

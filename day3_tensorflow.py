@@ -10,7 +10,8 @@ beside a Day-1 SimpleRNN.
     python day3_tensorflow.py --cell gru --seed 0 --out runs/day3_gru_seed0
     python day3_tensorflow.py --model runs/day3_lstm_seed{0,1,2,3,4}/model.keras --out runs/day3_inside
 
-Result: LSTM test accuracy RESULTLINE. The five-seed tables (LSTM, GRU, SimpleRNN), the time per epoch and the
+Result: LSTM test accuracy 0.872-0.875 over seeds 0-4 (median 0.873), GRU 0.868-0.873, SimpleRNN (Day 1)
+0.840-0.857, after 3 epochs on a 2-core CPU. The five-seed tables (LSTM, GRU, SimpleRNN), the time per epoch and the
 look inside: notes/day3.md, section 5.
 Outputs (in --out, default runs/day3/): model.keras and history.png when it trains, inside.png, memory.png,
 metrics.json.
@@ -136,7 +137,8 @@ def plot_inside(per_model, path):
         if "grad_c_median_per_step" in m:
             axes[1].semilogy(t, m["grad_c_median_per_step"], ls=ls, label=f"{label}: median ratio "
                              f"{m['grad_c_ratio_first_to_last']['median']:.2g}")
-            axes[2].plot(t, m["forget_mean_per_step"], ls=ls, label=f"{label}: mean {m['forget_mean_after_10_steps']:.2f}")
+            axes[2].plot(t, m["forget_mean_per_step"], ls=ls,
+                         label=f"{label}: mean {m['forget_mean_after_10_steps']:.2f}")
     titles = (r"median $\|\partial L/\partial h_t\|$ (ratio: word 1 / last word)",
               r"LSTM: median $\|\partial L/\partial c_t\|$", r"LSTM: mean forget gate $f_t$ over reviews and units")
     for ax, title in zip(axes, titles):
@@ -211,7 +213,8 @@ def print_inside(label, m):
 # ---------------------------------------------------------------------------------------------------------------
 def make_parser():
     parser = cli.Parser(__doc__)
-    parser.add_argument("--cell", choices=tuple(CELLS), default="lstm", help="the recurrent layer (default %(default)s)")
+    parser.add_argument("--cell", choices=tuple(CELLS), default="lstm",
+                        help="the recurrent layer (default %(default)s)")
     training.add_flags(parser, os.path.join("runs", "day3"))
     parser.add_argument("--dropout", type=cli.rate(0.9), default=0.2,
                         help="input dropout of the cell while training, in [0, 0.9] (default %(default)s; "

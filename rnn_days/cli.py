@@ -31,7 +31,8 @@ class Parser(argparse.ArgumentParser):
 
     def add_shape(self):
         """The NumPy days' random batch and network: T, H, D, N, and truncated BPTT."""
-        self.add_argument("--seq-len", type=positive_int, default=200, help="T, steps per sequence (default %(default)s)")
+        self.add_argument("--seq-len", type=positive_int, default=200,
+                          help="T, steps per sequence (default %(default)s)")
         self.add_argument("--hidden", type=positive_int, default=128, help="H, hidden units (default %(default)s)")
         self.add_argument("--input-dim", type=positive_int, default=128, help="D, input features (default %(default)s)")
         self.add_argument("--batch", type=positive_int, default=16, help="N, sequences per batch (default %(default)s)")

@@ -68,7 +68,7 @@ def collect_day2(path, out):
 
 
 def collect_many(paths, out):
-    """Several runs' JSON files in one, keyed by their folder's name (runs/day3_numpy_seed0/x.json -> day3_numpy_seed0)."""
+    """Several runs' JSON files in one, keyed by folder name (runs/day3_numpy_seed0/x.json -> day3_numpy_seed0)."""
     runs = {}
     for path in paths:
         with open(path, encoding="utf-8") as f:
@@ -345,14 +345,17 @@ def render_day3_inside():
         neg, pos = (m["memory"]["curves"][k] for k in ("negative phrase, positive reviews",
                                                        "positive phrase, negative reviews"))
         ns = m["memory"]["ns"]
-        rows.append([label, m["cell"], f4(m["test_accuracy"]), f"{sig(g['median'])} ({sig(g['q25'])}–{sig(g['q75'])})",
+        rows.append([label, m["cell"], f4(m["test_accuracy"]),
+                     f"{sig(g['median'])} ({sig(g['q25'])}–{sig(g['q75'])})",
                      f"{sig(c['median'])} ({sig(c['q25'])}–{sig(c['q75'])})" if c else "—",
                      f3(m["forget_mean_after_10_steps"]) if c else "—",
-                     sig(m["direct_path_gain_1_to_T_mean"]) if c else "—",
+                     (f"{sig(m['direct_path_gain_1_to_T_mean'])}; {m['direct_path_units_keeping_half']:.1%} keep ≥ ½"
+                      if c else "—"),
                      effect_at(neg, ns, 0), effect_at(neg, ns, 150), half_life_text(neg), half_life_text(pos)])
     return conditions_line(d) + "\n" + table(
         ["model", "cell", "test accuracy", "median ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖ (quartiles)",
-         "median ‖∂L/∂c_1‖ / ‖∂L/∂c_200‖ (quartiles)", "mean f_t (t > 10)", "mean ∏ f_t, t = 2..200",
+         "median ‖∂L/∂c_1‖ / ‖∂L/∂c_200‖ (quartiles)", "mean f_t (t > 10)",
+         "∏ f_t, t = 2..200: mean; share of (review, unit) ≥ ½",
          "negative phrase in positive reviews: effect N = 0", "N = 150", "half-life (words)",
          "positive phrase in negative reviews: half-life"], rows)
 
@@ -389,7 +392,8 @@ def render_memory_grid(name):
             cells = []
             for T in lags:
                 p = s["points"][T]
-                cells.append(f"{p['median']:.2f}" + ("" if p["min"] == p["max"] else f" ({p['min']:.2f}–{p['max']:.2f})"))
+                spread_text = "" if p["min"] == p["max"] else f" ({p['min']:.2f}–{p['max']:.2f})"
+                cells.append(f"{p['median']:.2f}{spread_text}")
             horizon = "none" if s["horizon"] is None else str(s["horizon"])
             if s["horizon_contiguous"] != s["horizon"]:
                 horizon += (f" (every lag up to {s['horizon_contiguous']})" if s["horizon_contiguous"]
@@ -399,8 +403,10 @@ def render_memory_grid(name):
                    f"{d['chance'][task]:.2f}; horizon: median ≥ {d['horizon_threshold'][task]})\n\n"
                    + table(["cell", "horizon"] + [f"T = {T}" for T in lags], rows))
     st = d["settings"]
+    bias = f", LSTM forget bias {st['forget_bias']:g}" if st.get("forget_bias", 1) != 1 else ""
     return (f"*Conditions: {describe(d['conditions'])}, {d['conditions']['workers']} worker processes. "
-            f"{st['hidden']} units, Adam {st['learning_rate']:g}, global clipnorm 1, batch {st['batch']}, at most "
+            f"{st['hidden']} units{bias}, Adam {st['learning_rate']:g}, global clipnorm 1, batch {st['batch']}, "
+            f"at most "
             f"{st['steps']} steps, {st['seeds']} seeds (median (range) of held-out accuracy over "
             f"{st['eval_size']:,} sequences).*\n\n" + "\n".join(out))
 
@@ -441,7 +447,8 @@ def render_day3_memory_time():
         js = [j for j in jobs.values() if j["cell"] == cell]
         if not js:
             continue
-        steps = [sum(r["steps"] for r in d["runs"] if (r["task"], r["T"], r["cell"]) == k) for k in jobs if k[2] == cell]
+        steps = [sum(r["steps"] for r in d["runs"] if (r["task"], r["T"], r["cell"]) == k)
+                 for k in jobs if k[2] == cell]
         per_step_ms = [1e3 * (j["job_seconds"] - j["job_compile_seconds"]) / max(st, 1) / j["T"]
                        for j, st in zip(js, steps)]
         cost.append([CELL_NAMES[cell], len(js), f"{sum(j['job_seconds'] for j in js):.0f} s",

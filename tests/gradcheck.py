@@ -1,4 +1,4 @@
-"""Helpers shared by the hand-derived BPTT tests (Day 2's RNN, Day 3's LSTM): finite differences and a relative error."""
+"""Helpers shared by the hand-derived BPTT tests (Day 2's RNN, Day 3's LSTM): finite differences, relative error."""
 import numpy as np
 
 

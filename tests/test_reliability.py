@@ -164,16 +164,17 @@ def test_numpy_script_refuses_bad_values_up_front(argv, capsys):
     assert code == 2 and argv[0] in err
 
 
-def run_benchmark(*args):
+def run_benchmark(script, *args):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "bptt_speed.py"), *args],
+    return subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", script), *args],
                           capture_output=True, text=True, env=env, timeout=300)
 
 
+@pytest.mark.parametrize("script", ["bptt_speed.py", "lstm_speed.py"])
 @pytest.mark.parametrize("args,code,flag", [(["--input-scale", "1e308"], 2, "--input-scale"),
                                             (["--batch", "100000000"], 1, "--batch")])
-def test_benchmark_bad_sizes_exit_with_one_line(args, code, flag):
-    result = run_benchmark(*args, "--repeats", "1")
+def test_benchmark_bad_sizes_exit_with_one_line(script, args, code, flag):
+    result = run_benchmark(script, *args, "--repeats", "1")
     assert result.returncode == code and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and flag in result.stderr
 
