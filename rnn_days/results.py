@@ -435,7 +435,10 @@ def render_memory_step_speed():
 
 def render_day3_memory_time():
     runs = {name: load(name) for name in ("day3_memory.json", "day3_memory_run2.json")}
-    rows = [[name, f"{d['total_seconds']:.0f} s ({d['total_seconds'] / 60:.1f} min)"] for name, d in runs.items()]
+    same = [r["accuracy"] for r in runs["day3_memory.json"]["runs"]] == [
+        r["accuracy"] for r in runs["day3_memory_run2.json"]["runs"]]
+    rows = [[label, f"{d['total_seconds']:.0f} s ({d['total_seconds'] / 60:.1f} min)"]
+            for label, d in zip(("first", "second"), runs.values())]
     totals = [d["total_seconds"] for d in runs.values()]
     rows.append(["**median of the two**", f"**{np.median(totals):.0f} s ({np.median(totals) / 60:.1f} min)**"])
     d = runs["day3_memory.json"]
@@ -455,7 +458,10 @@ def render_day3_memory_time():
                      f"{np.median([j['job_compile_seconds'] for j in js]):.1f} s",
                      f"{np.median(per_step_ms) * 1e3:.0f} µs",
                      f"{sum(steps):,} of {len(js) * d['settings']['seeds'] * d['settings']['steps']:,}"])
-    return (table(["run of the default grid", "total wall time"], rows) + "\n" + table(
+    note = ("both runs gave the same accuracy for every run, to the last digit" if same
+            else "the two runs' accuracies differ")
+    return (f"*Conditions: {describe(d['conditions'])}, {d['conditions']['workers']} worker processes.*\n\n"
+            + table(["run of the default grid", "total wall time"], rows) + f"\n({note})\n\n" + table(
         ["cell", "jobs", "job time, summed (both workers)", "median compile time per job",
          "median time per model-step per time step", "training steps used (early stop) of the budget"], cost))
 
