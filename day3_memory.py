@@ -28,6 +28,7 @@ import concurrent.futures
 import functools
 import multiprocessing
 import os
+import signal
 import time
 
 import numpy as np
@@ -168,6 +169,7 @@ def run_job(task, T, cell, seeds, settings):
 def start_worker():
     """Each worker process: one TensorFlow thread. Two such workers keep two cores busy with less overhead than one
     process with two threads (these models are too small for one step to use two cores well)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle: it stops the workers
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     tf, _ = cli.import_tensorflow()
     tf.get_logger().setLevel("ERROR")  # each job compiles its own small functions: retracing is expected here
@@ -190,7 +192,8 @@ def run_grid(args):
     seeds = list(range(args.seed, args.seed + args.seeds))
     runs = []
     context = multiprocessing.get_context("spawn")   # a fresh TensorFlow in each worker, never a forked one
-    with concurrent.futures.ProcessPoolExecutor(args.workers, mp_context=context, initializer=start_worker) as pool:
+    pool = concurrent.futures.ProcessPoolExecutor(args.workers, mp_context=context, initializer=start_worker)
+    try:
         worker = pool.submit(conditions)
         futures = {pool.submit(run_job, *job, seeds, settings): job for job in jobs}
         for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
@@ -202,6 +205,13 @@ def run_grid(args):
             print(f"[{done:>2}/{len(jobs)}] {r['task']:>6} T={r['T']:<4} {CELLS[r['cell']]:<9} accuracy {accuracies}"
                   f"  steps {steps}  {r['job_seconds']:.0f} s", flush=True)
         worker_info = worker.result()
+    except BaseException:  # Ctrl-C or a failed job: stop the workers now rather than wait for their jobs
+        processes = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown forgets them
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        raise
+    pool.shutdown()
     runs.sort(key=lambda r: (args.tasks.index(r["task"]), r["T"], args.cells.index(r["cell"]), r["seed"]))
     return runs, worker_info
 

@@ -96,3 +96,27 @@ def test_lstm_forget_bias_sets_only_the_forget_gate_slice():
     np.testing.assert_array_equal(np.asarray(default.layers[0].cell.bias), np.repeat([0, 1, 0, 0], 4))
     np.testing.assert_array_equal(np.asarray(three.layers[0].cell.bias), np.repeat([0, 3, 0, 0], 4))
     assert memory.build_model("gru", "adding", 10, 4, 3.0).layers[0].cell.bias.shape == (2, 12)  # GRU: untouched
+
+
+def test_ctrl_c_stops_the_workers_with_one_line_and_exit_130(tmp_path):
+    """Ctrl-C during the grid: one line, exit 130, no worker left running, no output folder."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "day3_memory.py"), "--tasks", "recall",
+                                "--cells", "lstm", "--recall-lags", "400", "--seeds", "1", "--steps", "5000",
+                                "--out", str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=env)
+    line = process.stdout.readline()   # the grid has started once this line is out
+    assert "task(s)" in line
+    time.sleep(8)                       # the workers are up and training
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert err.strip().splitlines() == ["interrupted; previous outputs kept"]
+    assert not (tmp_path / "out").exists()
