@@ -28,6 +28,7 @@ tf, keras = cli.import_tensorflow()
 DAY1_MODEL = os.path.join("runs", "day1", "model.keras")
 
 CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
+LINE_STYLE = {"LSTM": "-", "GRU": "-.", "SimpleRNN": ":"}  # in the figures
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -127,11 +128,10 @@ def plot_inside(per_model, path):
     """Median ||dL/dh_t|| of every model; ||dL/dc_t|| and the mean forget gate of the LSTMs."""
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
-    style = {"LSTM": "-", "GRU": "-.", "SimpleRNN": ":"}
     for label, m in per_model.items():
         T = len(m["grad_h_median_per_step"])
         t = np.arange(1, T + 1)
-        ls = style[m["cell"]]
+        ls = LINE_STYLE[m["cell"]]
         axes[0].semilogy(t, m["grad_h_median_per_step"], ls=ls, label=f"{label}: median ratio "
                          f"{m['grad_h_ratio_first_to_last']['median']:.2g}")
         if "grad_c_median_per_step" in m:
@@ -158,7 +158,7 @@ def plot_memory(per_model, path):
     keys = ("positive phrase, negative reviews", "negative phrase, positive reviews")
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
     for ax, key in zip(axes, keys):
-        probe.plot_memory_panel(ax, per_model, key, lambda label, m: "-" if m["cell"] == "LSTM" else ":")
+        probe.plot_memory_panel(ax, per_model, key, lambda label, m: LINE_STYLE[m["cell"]])
     axes[0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
