@@ -33,18 +33,6 @@ def build_model(vocab_size=10_000, maxlen=200, embed_dim=128, units=128):
     ], name="day1_simple_rnn")
 
 
-def compile_model(model, learning_rate, decay_steps=None):
-    """Adam with gradient clipping; with decay_steps the learning rate falls from learning_rate to 0 along a cosine."""
-    if decay_steps:
-        # big steps while far from a good solution, small ones near it: the SimpleRNN stops bouncing between epochs
-        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps)
-    # clipnorm caps each weight's gradient norm at 1. With Adam, whose step size is set by the learning rate, what
-    # this protects is the moment estimates: one exploding gradient (Day 2) would otherwise swamp them for many steps.
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=1.0),
-                  loss="binary_crossentropy", metrics=["accuracy"])
-    return model
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # 2. The script: data, fit, evaluation and outputs are rnn_days/training.py, shared with Day 3
 # ---------------------------------------------------------------------------------------------------------------
@@ -63,8 +51,9 @@ def main(argv=None):
     def make_model(n_train):
         # the data are read first (imdb.load_padded, which keeps each review's last maxlen words and pads short
         # ones in front); then Embedding -> SimpleRNN -> Dense, trained by model.fit with EarlyStopping
-        return compile_model(build_model(args.vocab_size, args.maxlen), args.learning_rate,
-                             training.decay_steps(args, n_train))
+        # the optimiser: Adam, a cosine learning rate, each gradient's norm clipped at 1 (training.compile_model)
+        return training.compile_model(build_model(args.vocab_size, args.maxlen), args.learning_rate,
+                                      training.decay_steps(args, n_train))
 
     return training.run(args, make_model, "Day 1: SimpleRNN on IMDB")
 

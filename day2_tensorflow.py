@@ -30,7 +30,6 @@ from rnn_days.conditions import conditions
 tf, keras = cli.import_tensorflow()
 import matplotlib.pyplot as plt  # noqa: E402
 
-DAY1_MODEL = os.path.join("runs", "day1", "model.keras")
 # Fillers: words inside the 10,000-word vocabulary, no opinion of any film. The first is the original's popcorn tangent.
 FILLERS = {
     "popcorn": (
@@ -97,11 +96,6 @@ def numpy_bptt_norms(model, x, y):
         xs[n:n + 1], np.asarray(y[n:n + 1], np.float64), h0, params)[1])["h"]) for n in range(len(x))])
 
 
-def ratio_stats(ratios):
-    q25, median, q75 = np.percentile(ratios, [25, 50, 75]) if len(ratios) else (np.nan,) * 3
-    return {"median": float(median), "q25": float(q25), "q75": float(q75), "reviews": int(len(ratios))}
-
-
 def measure_gradients(model, x, y, p):
     """Part 1 on full-length reviews x (labels y, the model's P(positive) p): the numbers about the gradient."""
     norms, tanh_prime = grad_norms_through_time(model, x, y)
@@ -114,9 +108,9 @@ def measure_gradients(model, x, y, p):
     median = np.median(norms, axis=0)
     smallest = int(np.argmin(median))
     return {
-        "grad_ratio_first_to_last": ratio_stats(ratios),
-        "grad_ratio_correct": ratio_stats(ratios[right]),
-        "grad_ratio_wrong": ratio_stats(ratios[~right]),
+        "grad_ratio_first_to_last": probe.ratio_stats(ratios),
+        "grad_ratio_correct": probe.ratio_stats(ratios[right]),
+        "grad_ratio_wrong": probe.ratio_stats(ratios[~right]),
         "grad_median_smallest_at_word": smallest + 1,
         "grad_median_smallest_factor_below_last": float(median[-1] / median[smallest]),
         "grad_norm_median_per_step": median.tolist(),
@@ -201,16 +195,12 @@ def plot_memory(per_model, path):
 def encode_texts(parser, args, word_index, vocab_size, maxlen):
     """The phrases and fillers as word indices; a word outside the vocabulary is a usage error naming it."""
     texts = {"phrases": {}, "fillers": {}}
-    for kind, name, flag, text in [("phrases", "positive", "--phrase-positive", args.phrase_positive),
-                                   ("phrases", "negative", "--phrase-negative", args.phrase_negative)] + \
-            [("fillers", f, "--filler", t) for f, t in args.fillers.items()]:
-        try:
-            ids = imdb.encode(text, word_index, vocab_size)
-        except ValueError as exc:
-            parser.error(f"argument {flag}: {exc}")
-        if not ids or (kind == "phrases" and len(ids) >= maxlen):
-            parser.error(f"argument {flag}: needs 1 to {maxlen - 1} words")
-        texts[kind][name] = (ids, 1 if name == "positive" else -1) if kind == "phrases" else ids
+    for name, flag, text in (("positive", "--phrase-positive", args.phrase_positive),
+                             ("negative", "--phrase-negative", args.phrase_negative)):
+        texts["phrases"][name] = (probe.encode_text(parser, flag, text, word_index, vocab_size, maxlen - 1),
+                                  1 if name == "positive" else -1)
+    for name, text in args.fillers.items():
+        texts["fillers"][name] = probe.encode_text(parser, "--filler", text, word_index, vocab_size)
     return texts
 
 
@@ -234,7 +224,7 @@ def analyse(model, args, parser, word_index):
 
 def make_parser():
     parser = cli.Parser(__doc__)
-    parser.add_argument("--model", nargs="+", default=[DAY1_MODEL],
+    parser.add_argument("--model", nargs="+", default=[probe.DAY1_MODEL],
                         help="saved Day-1 model(s), each analysed in turn (default %(default)s)")
     parser.add_argument("--data-dir", default=os.environ.get("IMDB_DATA_DIR") or None,
                         help="folder with a local imdb.npz and imdb_word_index.json (default: $IMDB_DATA_DIR, "

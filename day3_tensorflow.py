@@ -25,8 +25,6 @@ from rnn_days.conditions import conditions
 
 tf, keras = cli.import_tensorflow()
 
-DAY1_MODEL = os.path.join("runs", "day1", "model.keras")
-
 CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 LINE_STYLE = {"LSTM": "-", "GRU": "-.", "SimpleRNN": ":"}  # in the figures
 
@@ -35,7 +33,7 @@ LINE_STYLE = {"LSTM": "-", "GRU": "-.", "SimpleRNN": ":"}  # in the figures
 # 1. The model: Day 1's, with the SimpleRNN layer swapped for an LSTM (or a GRU)
 # ---------------------------------------------------------------------------------------------------------------
 
-def build_model(cell="lstm", vocab_size=10_000, maxlen=200, embed_dim=128, units=128, dropout=0.0):
+def build_model(cell="lstm", vocab_size=10_000, maxlen=200, embed_dim=128, units=128, dropout=0.2):
     """Embedding(vocab_size, 128) -> LSTM(128) (or GRU(128)) -> Dense(1, sigmoid); input (N, maxlen) word indices.
 
     Keras's defaults are the textbook cells: LSTM with tanh, sigmoid gates and unit_forget_bias (b_f starts at 1, so
@@ -47,16 +45,6 @@ def build_model(cell="lstm", vocab_size=10_000, maxlen=200, embed_dim=128, units
         CELLS[cell](units, dropout=dropout),                       # reads x_1..x_T, returns h_T only
         keras.layers.Dense(1, activation="sigmoid"),
     ], name=f"day3_{cell}")
-
-
-def compile_model(model, learning_rate, decay_steps=None):
-    """Day 1's recipe: Adam, the learning rate falling along a cosine, each weight's gradient norm clipped at 1. (The
-    one addition, measured in notes/day3.md: dropout on the cell's inputs, in build_model.)"""
-    if decay_steps:
-        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=1.0),
-                  loss="binary_crossentropy", metrics=["accuracy"])
-    return model
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -99,21 +87,16 @@ def states_through_time(model, x, y, batch_size=250):
     return {k: np.concatenate(v).astype(np.float64) for k, v in out.items()}
 
 
-def ratio_stats(ratios):
-    q25, median, q75 = np.percentile(ratios, [25, 50, 75])
-    return {"median": float(median), "q25": float(q25), "q75": float(q75)}
-
-
 def look_inside(model, x, y, phrases):
     """Every measurement of section 2 on one model, on full-length reviews x with labels y."""
     s = states_through_time(model, x, y)
     m = {"cell": type(model.layers[1]).__name__, "reviews_used": int(len(x)),
-         "grad_h_ratio_first_to_last": ratio_stats(s["h"][:, 0] / s["h"][:, -1]),
+         "grad_h_ratio_first_to_last": probe.ratio_stats(s["h"][:, 0] / s["h"][:, -1]),
          "grad_h_median_per_step": np.median(s["h"], axis=0).tolist()}
     if "c" in s:
         # the direct path from c_1 to c_T keeps prod_{t=2}^{T} f_t of the error: its mean over reviews and units
         direct = np.exp(s["log_f_sum"])
-        m.update({"grad_c_ratio_first_to_last": ratio_stats(s["c"][:, 0] / s["c"][:, -1]),
+        m.update({"grad_c_ratio_first_to_last": probe.ratio_stats(s["c"][:, 0] / s["c"][:, -1]),
                   "grad_c_median_per_step": np.median(s["c"], axis=0).tolist(),
                   "forget_mean_per_step": s["f"].mean(axis=0).tolist(),
                   "forget_mean_after_10_steps": float(s["f"][:, 10:].mean()),
@@ -169,9 +152,15 @@ def plot_memory(per_model, path):
 # 3. The script
 # ---------------------------------------------------------------------------------------------------------------
 
-def analyse(models, args, out):
+def phrases(parser, args, word_index, vocab_size, maxlen):
+    """The probe's two phrases as word indices of this vocabulary, with the direction each should move P(positive)."""
+    return {name: (probe.encode_text(parser, flag, text, word_index, vocab_size, maxlen - 1), sign)
+            for name, flag, text, sign in (("positive", "--phrase-positive", args.phrase_positive, 1),
+                                           ("negative", "--phrase-negative", args.phrase_negative, -1))}
+
+
+def analyse(models, args, parser, word_index, out):
     """Look inside every model (label -> model); write inside.png and memory.png into out. Returns the metrics."""
-    word_index = imdb.load_word_index(args.data_dir)
     per_model = {}
     for label, model in models.items():
         print(f"Looking inside {label} ...", flush=True)
@@ -180,16 +169,7 @@ def analyse(models, args, out):
         x, y = probe.full_length_reviews(x_test, y_test, args.num_reviews)
         if len(x) == 0:
             cli.fail(f"no test review fills all {maxlen} positions of {label}")
-        phrases = {}
-        for name, flag, text, sign in (("positive", "--phrase-positive", args.phrase_positive, 1),
-                                       ("negative", "--phrase-negative", args.phrase_negative, -1)):
-            try:
-                phrases[name] = (imdb.encode(text, word_index, vocab_size), sign)
-            except ValueError as exc:
-                cli.fail(f"argument {flag}: {exc}", status=2)
-            if not phrases[name][0] or len(phrases[name][0]) >= maxlen:
-                cli.fail(f"argument {flag}: needs 1 to {maxlen - 1} words", status=2)
-        per_model[label] = look_inside(model, x, y, phrases)
+        per_model[label] = look_inside(model, x, y, phrases(parser, args, word_index, vocab_size, maxlen))
         p = probe.predict(model, x_test)
         per_model[label]["test_accuracy"] = float(np.mean((p >= 0.5) == (y_test == 1)))
         print_inside(label, per_model[label])
@@ -222,7 +202,7 @@ def make_parser():
     parser.add_argument("--model", nargs="+", default=None,
                         help="saved Day-3 model(s) to look inside instead of training one")
     parser.add_argument("--compare", nargs="*", default=None,
-                        help=f"Day-1 SimpleRNN model(s) to look inside beside it (default {DAY1_MODEL} when it "
+                        help=f"Day-1 SimpleRNN model(s) to look inside beside it (default {probe.DAY1_MODEL} when it "
                              "exists; --compare with no path: none)")
     parser.add_argument("--num-reviews", type=cli.positive_int, default=1000,
                         help="full-length test reviews for the look inside (default %(default)s)")
@@ -240,9 +220,9 @@ def open_models(parser, args):
         models[probe.model_label(path)] = probe.load_model(path, ("LSTM", "GRU"), "day3_tensorflow.py")
     compare = args.compare
     if compare is None:
-        compare = [DAY1_MODEL] if os.path.isfile(DAY1_MODEL) else []
+        compare = [probe.DAY1_MODEL] if os.path.isfile(probe.DAY1_MODEL) else []
         if not compare:
-            print(f"(no {DAY1_MODEL}: the look inside shows no Day-1 SimpleRNN; make one with "
+            print(f"(no {probe.DAY1_MODEL}: the look inside shows no Day-1 SimpleRNN; make one with "
                   "`python day1_tensorflow.py`, or pass --compare PATH)")
     for path in compare:
         if not path.strip():
@@ -256,11 +236,18 @@ def main(argv=None):
     args = parser.parse_args(argv)
     training.check_flags(parser, args)
     others = open_models(parser, args)
+    try:  # the phrases must be words of every model's vocabulary: checked before any training or measuring
+        word_index = imdb.load_word_index(args.data_dir)
+    except imdb.DataError as exc:
+        cli.fail(str(exc))
+    shapes = [(m.layers[0].input_dim, m.input_shape[1]) for m in others.values()]
+    for vocab_size, maxlen in shapes + ([] if args.model else [(args.vocab_size, args.maxlen)]):
+        phrases(parser, args, word_index, vocab_size, maxlen)
 
     def inside(model, data, out):
         label = os.path.basename(os.path.normpath(args.out))
         try:
-            return analyse({label: model, **others}, args, out)
+            return analyse({label: model, **others}, args, parser, word_index, out)
         except (MemoryError, tf.errors.ResourceExhaustedError):
             cli.fail("out of memory looking inside: lower --num-reviews")
 
@@ -268,7 +255,7 @@ def main(argv=None):
         keras.utils.set_random_seed(args.seed)
         try:
             with cli.Outputs(args.out) as out:
-                metrics = analyse(others, args, out)
+                metrics = analyse(others, args, parser, word_index, out)
                 cli.write_json(dict(metrics, model_paths=args.model, compare_paths=args.compare, settings=vars(args),
                                     conditions=conditions()), out.path("metrics.json"))
         except imdb.DataError as exc:
@@ -278,9 +265,10 @@ def main(argv=None):
         return metrics
 
     def make_model(n_train):
-        return compile_model(build_model(args.cell, args.vocab_size, args.maxlen, dropout=args.dropout),
-                             args.learning_rate,
-                             training.decay_steps(args, n_train))
+        # Day 1's optimiser unchanged (training.compile_model); the one addition is the dropout in build_model
+        return training.compile_model(build_model(args.cell, args.vocab_size, args.maxlen, dropout=args.dropout),
+                                      args.learning_rate,
+                                      training.decay_steps(args, n_train))
 
     return training.run(args, make_model, f"Day 3: {args.cell.upper()} on IMDB", inside)
 

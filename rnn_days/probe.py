@@ -8,6 +8,7 @@ import numpy as np
 
 from rnn_days import cli, imdb
 
+DAY1_MODEL = os.path.join("runs", "day1", "model.keras")
 POSITIVE = "i absolutely loved this movie"
 NEGATIVE = "i absolutely hated this movie"
 N_GRID = (0, 1, 2, 3, 5, 8, 12, 20, 30, 50, 75, 100, 125, 150, 175, 195)  # words after the phrase
@@ -17,6 +18,25 @@ def full_length_reviews(x, y, count):
     """The first `count` reviews that fill every position (no padding in front), with their labels."""
     full = np.flatnonzero(x[:, 0] != imdb.PAD)[:count]
     return x[full], y[full]
+
+
+def ratio_stats(ratios):
+    """Median and quartiles of per-review gradient ratios, and how many reviews they summarise."""
+    q25, median, q75 = np.percentile(ratios, [25, 50, 75]) if len(ratios) else (np.nan,) * 3
+    return {"median": float(median), "q25": float(q25), "q75": float(q75), "reviews": int(len(ratios))}
+
+
+def encode_text(parser, flag, text, word_index, vocab_size, most_words=None):
+    """A phrase or filler as word indices; a word outside the vocabulary, or no word (or more than most_words), is a
+    usage error naming the flag (exit 2)."""
+    try:
+        ids = imdb.encode(text, word_index, vocab_size)
+    except ValueError as exc:
+        parser.error(f"argument {flag}: {exc}")
+    if not ids or (most_words is not None and len(ids) > most_words):
+        parser.error(f"argument {flag}: needs 1 to {most_words} words" if most_words else
+                     f"argument {flag}: needs at least one word")
+    return ids
 
 
 def place(phrase, words, n):

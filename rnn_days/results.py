@@ -442,21 +442,20 @@ def render_day3_memory_time():
     totals = [d["total_seconds"] for d in runs.values()]
     rows.append(["**median of the two**", f"**{np.median(totals):.0f} s ({np.median(totals) / 60:.1f} min)**"])
     d = runs["day3_memory.json"]
-    jobs = {}
+    jobs = {}  # (task, T, cell) -> its seeds' runs; each run also carries its job's times
     for r in d["runs"]:
-        jobs[(r["task"], r["T"], r["cell"])] = r
+        jobs.setdefault((r["task"], r["T"], r["cell"]), []).append(r)
     cost = []
     for cell in CELL_NAMES:
-        js = [j for j in jobs.values() if j["cell"] == cell]
+        js = [seeds for key, seeds in jobs.items() if key[2] == cell]
         if not js:
             continue
-        steps = [sum(r["steps"] for r in d["runs"] if (r["task"], r["T"], r["cell"]) == k)
-                 for k in jobs if k[2] == cell]
-        per_step_ms = [1e3 * (j["job_seconds"] - j["job_compile_seconds"]) / max(st, 1) / j["T"]
-                       for j, st in zip(js, steps)]
-        cost.append([CELL_NAMES[cell], len(js), f"{sum(j['job_seconds'] for j in js):.0f} s",
-                     f"{np.median([j['job_compile_seconds'] for j in js]):.1f} s",
-                     f"{np.median(per_step_ms) * 1e3:.0f} µs",
+        steps = [sum(r["steps"] for r in seeds) for seeds in js]     # model-steps: seeds side by side
+        train = [seeds[0]["job_seconds"] - seeds[0]["job_compile_seconds"] for seeds in js]
+        per_step_us = [1e6 * s / max(n, 1) / seeds[0]["T"] for s, n, seeds in zip(train, steps, js)]
+        cost.append([CELL_NAMES[cell], len(js), f"{sum(seeds[0]['job_seconds'] for seeds in js):.0f} s",
+                     f"{np.median([seeds[0]['job_compile_seconds'] for seeds in js]):.1f} s",
+                     f"{np.median(per_step_us):.0f} µs",
                      f"{sum(steps):,} of {len(js) * d['settings']['seeds'] * d['settings']['steps']:,}"])
     note = ("both runs gave the same accuracy for every run, to the last digit" if same
             else "the two runs' accuracies differ")

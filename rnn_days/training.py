@@ -1,6 +1,6 @@
 """Training on IMDB, shared by the days that train (Day 1's SimpleRNN, Day 3's LSTM and GRU): the flags, the fit with
-its callbacks, the evaluation split by review length, the history plot, the outputs. The model and its optimiser
-recipe stay in each day's script: they are the lesson.
+its callbacks, Day 1's optimiser recipe (`compile_model`), the evaluation split by review length, the history plot,
+the outputs. The model stays in each day's script: it is the lesson.
 
     run(args, model, title)  ->  trains, prints, writes model.keras, history.png, metrics.json into args.out
 """
@@ -55,6 +55,20 @@ def load_data(args):
     pads short ones in front ("pre"), so the last real word is read at the last step, right before the output."""
     return imdb.load_padded(args.data_dir, args.vocab_size, args.maxlen, args.padding, args.validation_split,
                             args.max_train)
+
+
+def compile_model(model, learning_rate, decay_steps=None):
+    """Day 1's optimiser, which Day 3 keeps so that the cell is what differs: Adam with gradient clipping; with
+    decay_steps the learning rate falls from learning_rate to 0 along a cosine (notes/day1.md, section 4)."""
+    import keras
+    if decay_steps:
+        # big steps while far from a good solution, small ones near it: the SimpleRNN stops bouncing between epochs
+        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps)
+    # clipnorm caps each weight's gradient norm at 1. With Adam, whose step size is set by the learning rate, what
+    # this protects is the moment estimates: one exploding gradient (Day 2) would otherwise swamp them for many steps.
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=1.0),
+                  loss="binary_crossentropy", metrics=["accuracy"])
+    return model
 
 
 def decay_steps(args, n_train):

@@ -11,7 +11,7 @@ import pytest
 
 import day1_tensorflow as day1
 from conftest import ROOT, write_imdb_npz
-from rnn_days import imdb
+from rnn_days import imdb, training
 
 
 def sha256(path):
@@ -80,7 +80,7 @@ def test_a_few_steps_lower_the_loss():
     rng = np.random.default_rng(0)
     x = rng.integers(3, 50, (128, 12)).astype("int32")
     y = (x[:, -1] < 25).astype("float32")  # the last word decides: learnable in a few steps
-    model = day1.compile_model(day1.build_model(50, 12), learning_rate=1e-2)
+    model = training.compile_model(day1.build_model(50, 12), learning_rate=1e-2)
     before = model.evaluate(x, y, verbose=0)[0]
     model.fit(x, y, epochs=8, batch_size=32, verbose=0)
     after = model.evaluate(x, y, verbose=0)[0]

@@ -133,10 +133,12 @@ def test_models_it_cannot_look_inside_exit_1_saying_what_it_expected(phrase_dir,
     assert not (tmp_path / "o").exists()
 
 
-def test_phrase_outside_the_vocabulary_exits_2_naming_the_flag(phrase_dir, tmp_path, capsys):
+def test_phrase_outside_the_vocabulary_exits_2_naming_the_flag_before_training(phrase_dir, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         day3.main(small_flags(phrase_dir, tmp_path / "o") + ["--compare", "--phrase-negative", "zzz unknown"])
-    assert exit_info.value.code == 2 and "--phrase-negative" in one_line(capsys)
+    err = capsys.readouterr()
+    assert exit_info.value.code == 2 and "--phrase-negative" in err.err and len(err.err.strip().splitlines()) == 1
+    assert "Test accuracy" not in err.out and not (tmp_path / "o").exists()
 
 
 @pytest.mark.parametrize("flag,value", [("--cell", "rnn"), ("--dropout", "1.5"), ("--num-reviews", "0"),
