@@ -31,6 +31,7 @@ matplotlib.use("Agg")  # headless: figures go to PNG files
 import matplotlib.pyplot as plt  # noqa: E402
 
 PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
+OUT_OF_MEMORY = "--batch x --seq-len x --hidden (and --input-dim) does not fit; lower --batch or --seq-len"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -38,7 +39,10 @@ PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
 # ---------------------------------------------------------------------------------------------------------------
 
 def sigmoid(z):
-    return 0.5 * (1 + np.tanh(0.5 * z))  # the same function as 1 / (1 + e^-z), but never overflows
+    """1 / (1 + e^-z), exact over the whole float range: for z < 0 written as e^z / (1 + e^z), so e^x never
+    overflows and a very negative z gives its tiny value, not 0."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def forward(x, y, h0, params):
@@ -160,27 +164,32 @@ def make_batch(N, T, D, H, rng, dtype):
     return x, y, np.zeros((N, H), dtype)
 
 
-def measure(scale, args):
+def per_step_W_hh(cache, grads):
+    """Each step's own share of dL/dW_hh, h_{t-1}^T dL/da_t, (T, H, H): the terms of the sum (9)."""
+    return np.einsum("tni,ntj->tij", cache["h"][:-1], grads["a"])
+
+
+def measure(scale, seed=0, N=16, T=200, D=128, H=128, truncate=None, clip=1.0):
     """One scale of W_hh: forward, BPTT and clipping. Every scale sees the same seed, so only W_hh's size differs."""
-    rng = np.random.default_rng(args.seed)
-    x, y, h0 = make_batch(args.batch, args.seq_len, args.input_dim, args.hidden, rng, np.float64)
-    params = init_params(args.input_dim, args.hidden, rng, scale)
+    rng = np.random.default_rng(seed)
+    x, y, h0 = make_batch(N, T, D, H, rng, np.float64)
+    params = init_params(D, H, rng, scale)
     with np.errstate(over="ignore", invalid="ignore"):   # the exploding case may overflow: detect, don't crash
         loss, cache = forward(x, y, h0, params)
-        grads = backward(cache, args.truncate)
-        grad_norm, clipped_norm = global_norm(grads), global_norm(clip_by_global_norm(grads, args.clip))
-        # each step's own share of dL/dW_hh, h_{t-1}^T da_t: clipping rescales them all by one factor
-        per_step = np.linalg.norm(np.einsum("tni,ntj->tij", cache["h"][:-1], grads["a"]), axis=(1, 2))
+        grads = backward(cache, truncate)
+        grad_norm, clipped_norm = global_norm(grads), global_norm(clip_by_global_norm(grads, clip))
+        # clipping rescales every step's share of dL/dW_hh by one factor
+        per_step = np.linalg.norm(per_step_W_hh(cache, grads), axis=(1, 2))
         norms = step_norms(grads["h"])
     finite = bool(np.all(np.isfinite(norms)) and np.isfinite(grad_norm))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = float(norms[0] / norms[-1])
-    ok = np.isfinite(ratio) and ratio > 0 and args.seq_len > 1
+    ok = np.isfinite(ratio) and ratio > 0 and T > 1
     return {
         "scale": scale, "loss": float(loss), "dh_norm": [float(v) for v in norms],
         "ratio_first_to_last": ratio if np.isfinite(ratio) else None,
         # the average factor one step back multiplies the error by: ratio = factor^(T-1)
-        "per_step_factor": float(ratio ** (1 / (args.seq_len - 1))) if ok else None,
+        "per_step_factor": float(ratio ** (1 / (T - 1))) if ok else None,
         "finite": finite, "grad_norm": float(grad_norm) if np.isfinite(grad_norm) else None,
         "grad_norm_clipped": float(clipped_norm) if finite else None,
         "per_step_W_hh": [float(v) for v in per_step],
@@ -188,8 +197,10 @@ def measure(scale, args):
     }
 
 
-def plot(results, args, path):
-    t = np.arange(1, args.seq_len + 1)
+def plot(results, clip, title, path):
+    """Left: ||dL/dh_t|| for every scale. Right: each step's share of dL/dW_hh, raw and clipped to norm `clip`."""
+    T = len(results[0]["dh_norm"])
+    t = np.arange(1, T + 1)
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.6))
     for r in results:
         norms = np.array(r["dh_norm"], dtype=float)
@@ -197,7 +208,7 @@ def plot(results, args, path):
         label = f"$\\sigma_{{max}}(W_{{hh}})$ = {r['scale']:g}" + ("" if r["finite"] else " (overflow)")
         left.semilogy(t[ok], norms[ok], label=label)
     left.set(xlabel="step t (the loss is read at step T, on the left)", ylabel=r"$\|\partial L / \partial h_t\|$",
-             title="Error flowing back through time", xlim=(args.seq_len, 1))
+             title="Error flowing back through time", xlim=(T, 1))
     left.grid(alpha=0.3, which="both")
     left.legend(fontsize=8)
 
@@ -206,14 +217,13 @@ def plot(results, args, path):
     ok = np.isfinite(raw) & (raw > 0)
     right.semilogy(t[ok], raw[ok], label=f"raw (total $\\|g\\|$ = {largest['grad_norm'] or float('inf'):.3g})")
     if largest["finite"]:
-        right.semilogy(t[ok], raw[ok] * largest["clip_factor"], label=f"clipped to $\\|g\\|$ = {args.clip:g}")
+        right.semilogy(t[ok], raw[ok] * largest["clip_factor"], label=f"clipped to $\\|g\\|$ = {clip:g}")
     right.set(xlabel="step t", ylabel=r"$\|h_{t-1}^T \, \partial L/\partial a_t\|$",
               title=f"Clipping, $\\sigma_{{max}}$ = {largest['scale']:g}: "
-                    r"each step's share of $\partial L/\partial W_{hh}$", xlim=(args.seq_len, 1))
+                    r"each step's share of $\partial L/\partial W_{hh}$", xlim=(T, 1))
     right.grid(alpha=0.3, which="both")
     right.legend(fontsize=8)
-    fig.suptitle(f"Vanilla RNN, T = {args.seq_len}, H = {args.hidden}, truncate = {args.truncate or args.seq_len}, "
-                 f"seed {args.seed}")
+    fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -243,9 +253,8 @@ def make_parser():
     return parser
 
 
-def print_table(results, args):
-    print(f"||dL/dh_t|| from step T = {args.seq_len} back to step 1 (N = {args.batch}, H = {args.hidden}, "
-          f"seed {args.seed}, truncate = {args.truncate or args.seq_len}):")
+def print_table(results, title):
+    print(f"||dL/dh_t|| from step T back to step 1 -- {title}:")
     print(f"{'sigma_max(W_hh)':>16} {'||dL/dh_T||':>12} {'||dL/dh_1||':>12} {'ratio 1/T':>10} {'per step':>9} "
           f"{'||g|| raw':>10} {'||g|| clipped':>13}  status")
     for r in results:
@@ -260,14 +269,13 @@ def print_table(results, args):
 
 def main(argv=None):
     args = make_parser().parse_args(argv)
-    try:
-        results = [measure(s, args) for s in args.scales]
-    except MemoryError:
-        cli.fail(f"--batch x --seq-len x --hidden = {args.batch} x {args.seq_len} x {args.hidden} (and --input-dim "
-                 f"{args.input_dim}) does not fit in memory; lower --batch or --seq-len")
-    print_table(results, args)
+    results = [measure(s, args.seed, args.batch, args.seq_len, args.input_dim, args.hidden, args.truncate, args.clip)
+               for s in args.scales]
+    title = (f"vanilla RNN, T = {args.seq_len}, N = {args.batch}, H = {args.hidden}, "
+             f"truncate = {args.truncate or args.seq_len}, seed {args.seed}")
+    print_table(results, title)
     with cli.Outputs(args.out) as out:
-        plot(results, args, out.path("gradient_norms.png"))
+        plot(results, args.clip, title, out.path("gradient_norms.png"))
         cli.write_json({"settings": vars(args), "results": results}, out.path("gradient_norms.json"))
     for path in out.written():
         print(f"wrote {path}")

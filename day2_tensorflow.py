@@ -22,13 +22,15 @@ import numpy as np
 
 import day2_bptt_numpy as bptt  # the hand-derived BPTT, to cross-check the Keras gradients: itself a lesson
 from rnn_days import cli, imdb, probe
-from rnn_days.probe import (N_GRID, NEGATIVE, POSITIVE, full_length_reviews, half_life, load_model, model_label,  # noqa: F401
-                            place, predict, real_text_memory, test_data)
+from rnn_days.probe import (N_GRID, NEGATIVE, POSITIVE, full_length_reviews, half_life, place, predict,  # noqa: F401
+                            real_text_memory, test_data)
 from rnn_days.bridge import simple_rnn_params
 from rnn_days.conditions import conditions
 
 tf, keras = cli.import_tensorflow()
 import matplotlib.pyplot as plt  # noqa: E402
+
+OUT_OF_MEMORY = "lower --num-reviews"
 
 # Fillers: words inside the 10,000-word vocabulary, no opinion of any film. The first is the original's popcorn tangent.
 FILLERS = {
@@ -154,7 +156,7 @@ def plot_grad_through_time(per_model, path):
     for label, m in per_model.items():
         median = np.array(m["grad_norm_median_per_step"])
         ax.semilogy(np.arange(1, len(median) + 1), median, label=f"{label}: median ratio "
-                    f"{m['grad_ratio_first_to_last']['median']:.2g}", ls="--" if "untrained" in label else "-")
+                    f"{m['grad_ratio_first_to_last']['median']:.2g}", ls="--" if probe.untrained(m) else "-")
     first = next(iter(per_model.values()))
     T = len(first["grad_norm_median_per_step"])
     ax.set(xlim=(T, 1), xlabel=f"word t (the loss is read after word {T}, on the left)",
@@ -171,12 +173,12 @@ def plot_memory(per_model, path):
     keys = ("positive phrase, negative reviews", "negative phrase, positive reviews")
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
     for ax, key in zip(axes, keys):
-        probe.plot_memory_panel(ax, per_model, key, lambda label, m: "--" if "untrained" in label else "-")
+        probe.plot_memory_panel(ax, per_model, key, lambda m: "--" if probe.untrained(m) else "-")
     axes[0].legend(fontsize=7)
     filler = next(iter(next(iter(per_model.values()))["fillers"])).split(", ")[1]  # the first: popcorn by default
     for label, m in per_model.items():
         e = np.array(m["fillers"][f"negative phrase, {filler}"]["effect"])
-        axes[2].plot(np.arange(len(e)), e, label=label, lw=1, ls="--" if "untrained" in label else "-")
+        axes[2].plot(np.arange(len(e)), e, label=label, lw=1, ls="--" if probe.untrained(m) else "-")
     axes[2].axvline(150, color="gray", ls=":", label="the original's 150-word tangent")
     axes[2].axhline(0, color="k", lw=0.8)
     axes[2].set(xlabel="N, filler words after the phrase", ylabel="P(with phrase) - P(filler alone)")
@@ -192,77 +194,58 @@ def plot_memory(per_model, path):
 # 4. The script
 # ---------------------------------------------------------------------------------------------------------------
 
-def encode_texts(parser, args, word_index, vocab_size, maxlen):
-    """The phrases and fillers as word indices; a word outside the vocabulary is a usage error naming it."""
-    texts = {"phrases": {}, "fillers": {}}
-    for name, flag, text in (("positive", "--phrase-positive", args.phrase_positive),
-                             ("negative", "--phrase-negative", args.phrase_negative)):
-        texts["phrases"][name] = (probe.encode_text(parser, flag, text, word_index, vocab_size, maxlen - 1),
-                                  1 if name == "positive" else -1)
-    for name, text in args.fillers.items():
-        texts["fillers"][name] = probe.encode_text(parser, "--filler", text, word_index, vocab_size)
-    return texts
-
-
-def analyse(model, args, parser, word_index):
-    """Every measurement of this script on one model."""
-    vocab_size, maxlen = model.layers[0].input_dim, model.input_shape[1]
-    x_test, y_test = test_data(args.data_dir, vocab_size, maxlen)
-    texts = encode_texts(parser, args, word_index, vocab_size, maxlen)
+def analyse(model, x_test, y_test, phrases, fillers, num_reviews):
+    """Every measurement of this script on one model: x_test (N, maxlen) padded test reviews with labels y_test;
+    phrases {name: (word indices, +1/-1)}; fillers {name: word indices}; num_reviews full-length reviews to use."""
+    maxlen = model.input_shape[1]
     p_test = predict(model, x_test)
-    x, y = full_length_reviews(x_test, y_test, args.num_reviews)
+    x, y = full_length_reviews(x_test, y_test, num_reviews)
     if len(x) == 0:
-        cli.fail(f"no test review fills all {maxlen} positions of this model")
+        raise cli.Failure(f"no test review fills all {maxlen} positions of this model")
     p = p_test[np.flatnonzero(x_test[:, 0] != imdb.PAD)[:len(x)]]
     return {"test_accuracy": float(np.mean((p_test >= 0.5) == (y_test == 1))),
-            "vocab_size": int(vocab_size), "maxlen": int(maxlen), "reviews_used": int(len(x)),
+            "vocab_size": int(model.layers[0].input_dim), "maxlen": int(maxlen), "reviews_used": int(len(x)),
             "full_length_accuracy": float(np.mean((p >= 0.5) == (y == 1))),
             **measure_gradients(model, x, y, p),
-            "memory": real_text_memory(model, x, y, texts["phrases"], [n for n in N_GRID if n <= maxlen - 5]),
-            "fillers": filler_memory(model, texts["phrases"], texts["fillers"], maxlen)}
+            "memory": real_text_memory(model, x, y, phrases, [n for n in N_GRID if n <= maxlen - 5]),
+            "fillers": filler_memory(model, phrases, fillers, maxlen)}
 
 
 def make_parser():
     parser = cli.Parser(__doc__)
     parser.add_argument("--model", nargs="+", default=[probe.DAY1_MODEL],
                         help="saved Day-1 model(s), each analysed in turn (default %(default)s)")
-    parser.add_argument("--data-dir", default=os.environ.get("IMDB_DATA_DIR") or None,
-                        help="folder with a local imdb.npz and imdb_word_index.json (default: $IMDB_DATA_DIR, "
-                             "else Keras downloads IMDB)")
+    parser.add_data_dir()
     parser.add_argument("--num-reviews", type=cli.positive_int, default=1000,
                         help="full-length test reviews for the gradient and memory measurements (default %(default)s)")
     parser.add_argument("--phrase-positive", default=POSITIVE, help="the positive phrase (default %(default)r)")
     parser.add_argument("--phrase-negative", default=NEGATIVE, help="the negative phrase (default %(default)r)")
     parser.add_argument("--filler", default=None,
                         help="your own neutral filler text, repeated as needed (default: four built-in fillers)")
-    parser.add_seed()
     parser.add_out(os.path.join("runs", "day2"))
     return parser
 
 
 def main(argv=None):
-    parser = make_parser()
-    args = parser.parse_args(argv)
-    if any(not m.strip() for m in args.model):
-        parser.error("argument --model: must name a file, got an empty string")
-    args.fillers = {"yours": args.filler} if args.filler else FILLERS
-    keras.utils.set_random_seed(args.seed)
+    args = make_parser().parse_args(argv)
+    fillers = {"yours": ("--filler", args.filler)} if args.filler is not None else \
+        {name: (None, text) for name, text in FILLERS.items()}
+    phrase_texts = {"positive": ("--phrase-positive", args.phrase_positive),
+                    "negative": ("--phrase-negative", args.phrase_negative)}
     start = time.perf_counter()
-    models = {model_label(path): load_model(path) for path in args.model}  # all checked before any work
-    try:
-        word_index = imdb.load_word_index(args.data_dir)
-        per_model = {}
-        for label, model in models.items():
-            print(f"Analysing {label} ...", flush=True)
-            per_model[label] = analyse(model, args, parser, word_index)
-            print_summary(label, per_model[label])
-    except imdb.DataError as exc:
-        cli.fail(str(exc))
-    except (MemoryError, tf.errors.ResourceExhaustedError):
-        cli.fail("out of memory: lower --num-reviews")
-    metrics = {"models": per_model, "model_paths": dict(zip(models, args.model)),
-               "fillers": args.fillers, "seconds_total": round(time.perf_counter() - start, 2),
-               "settings": {k: v for k, v in vars(args).items() if k != "fillers"}, "conditions": conditions()}
+    entries = probe.open_models(args.model, ("SimpleRNN",), "day1_tensorflow.py", "--model")  # all checked first
+    word_index = imdb.load_word_index(args.data_dir)
+    texts = [encode_texts(phrase_texts, fillers, word_index, e["model"]) for e in entries]    # before any work
+    per_model = {}
+    for e, (phrases, filler_ids) in zip(entries, texts):
+        print(f"Analysing {e['label']} ...", flush=True)
+        x_test, y_test = test_data(args.data_dir, e["model"].layers[0].input_dim, e["model"].input_shape[1])
+        per_model[e["label"]] = dict(analyse(e["model"], x_test, y_test, phrases, filler_ids, args.num_reviews),
+                                     identity=e["identity"], path=e["path"])
+        print_summary(per_model[e["label"]])
+    metrics = {"models": per_model, "fillers": {name: text for name, (_, text) in fillers.items()},
+               "seconds_total": round(time.perf_counter() - start, 2), "settings": vars(args),
+               "conditions": conditions()}
     with cli.Outputs(args.out) as out:
         plot_grad_through_time(per_model, out.path("grad_through_time.png"))
         plot_memory(per_model, out.path("memory.png"))
@@ -272,7 +255,27 @@ def main(argv=None):
     return metrics
 
 
-def print_summary(label, m):
+def encode_texts(phrase_texts, fillers, word_index, model):
+    """The phrases and fillers as word indices of this model's vocabulary. A word outside it is a usage error naming
+    the flag it came from; a built-in filler that does not fit a smaller vocabulary is left out."""
+    vocab_size, maxlen = model.layers[0].input_dim, model.input_shape[1]
+    phrases = probe.encode_phrases(phrase_texts, word_index, vocab_size, maxlen)
+    filler_ids = {}
+    for name, (flag, text) in fillers.items():
+        if flag is None:   # built-in: fine for Day 1's 10,000 words; a model with fewer may not know them all
+            try:
+                filler_ids[name] = probe.encode_text("--filler", text, word_index, vocab_size)
+            except cli.UsageError:
+                print(f"(the built-in filler {name!r} has words outside this model's {vocab_size:,}; left out)")
+        else:
+            filler_ids[name] = probe.encode_text(flag, text, word_index, vocab_size)
+    if not filler_ids:
+        raise cli.UsageError(f"argument --filler: no built-in filler fits a {vocab_size:,}-word vocabulary; "
+                             "pass your own with --filler TEXT")
+    return phrases, filler_ids
+
+
+def print_summary(m):
     g = m["grad_ratio_first_to_last"]
     print(f"  test accuracy {m['test_accuracy']:.4f}; ||dL/dh_1|| / ||dL/dh_{m['maxlen']}|| median {g['median']:.3g} "
           f"(quartiles {g['q25']:.3g} - {g['q75']:.3g}; the original tutorial: 1e-9) over {g['reviews']} reviews")

@@ -28,6 +28,7 @@ import os
 
 import numpy as np
 
+from day2_bptt_numpy import make_batch, sigmoid   # Day 2's batch (the LSTM reads exactly the RNN's data), its sigmoid
 from rnn_days import cli
 from rnn_days.conditions import conditions
 
@@ -38,15 +39,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 PARAM_NAMES = ("W_x", "W_h", "b", "W_hy", "b_y")   # Keras: kernel, recurrent_kernel, bias; Dense kernel, bias
 GATES = ("i", "f", "g", "o")                       # Keras's order in the 4H columns; g is Keras's "c" (candidate)
 DAY2_JSON = os.path.join("runs", "day2_numpy", "gradient_norms.json")
+OUT_OF_MEMORY = "--batch x --seq-len x --hidden does not fit; lower --batch or --seq-len"
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # 1. The model: forward and backward
 # ---------------------------------------------------------------------------------------------------------------
-
-def sigmoid(z):
-    return 0.5 * (1 + np.tanh(0.5 * z))  # the same function as 1 / (1 + e^-z), but never overflows
-
 
 def forward(x, y, h0, c0, params):
     """Run the LSTM over x and score its last state.
@@ -165,26 +163,35 @@ def init_params(D, H, rng, forget_bias=1.0, dtype=np.float64):
             "b_y": np.zeros(1, dtype)}
 
 
-def make_batch(N, T, D, H, rng, dtype):
-    """Random inputs x (N, T, D), labels y (N,), h0 = c0 = 0: the same draws, in the same order, as Day 2's batch."""
-    x = rng.standard_normal((N, T, D)).astype(dtype)
-    y = rng.integers(0, 2, N).astype(dtype)
-    return x, y, np.zeros((N, H), dtype), np.zeros((N, H), dtype)
+def batch_and_params(forget_bias, seed, N, T, D, H):
+    """The seed's batch and weights: the batch is drawn first, exactly as Day 2 draws it, so every bias -- and Day 2's
+    vanilla RNN -- sees the same x and y; the weights come after, from the same generator. Returns x, y, h0, c0, params."""
+    rng = np.random.default_rng(seed)
+    x, y, h0 = make_batch(N, T, D, H, rng, np.float64)
+    return x, y, h0, np.zeros_like(h0), init_params(D, H, rng, forget_bias)
 
 
-def measure(forget_bias, args):
-    """One forget-gate bias: forward and BPTT on the seed's batch (the batch is drawn first, as in Day 2, so every
-    bias -- and Day 2's vanilla RNN -- sees the same x and y; the weights come after, from the same generator)."""
-    rng = np.random.default_rng(args.seed)
-    x, y, h0, c0 = make_batch(args.batch, args.seq_len, args.input_dim, args.hidden, rng, np.float64)
-    params = init_params(args.input_dim, args.hidden, rng, forget_bias)
+def direct_path_gain(f, window=None):
+    """prod_{s=t+1}^{T} f_s for every step t = 1..T, sequence and unit, (T, N, H): what the direct path (12) alone,
+    with (13) left out, keeps of dL/dc_T on its way back to c_t. f: (T, N, H), f[t-1] = f_t. With truncated BPTT
+    (window < T) the error reaches only the last `window` steps: the gain is 0 before them."""
+    T = len(f)
+    gain = np.ones_like(f)
+    gain[:-1] = np.cumprod(f[:0:-1], axis=0)[::-1]          # gain[t-1] = f_{t+1} * ... * f_T
+    if window is not None and window < T:
+        gain[:T - window] = 0
+    return gain
+
+
+def measure(forget_bias, seed=0, N=16, T=200, D=128, H=128, truncate=None):
+    """One forget-gate bias: forward and BPTT on the seed's batch; the gradient norms through time, both paths and
+    the direct path alone."""
+    x, y, h0, c0, params = batch_and_params(forget_bias, seed, N, T, D, H)
     loss, cache = forward(x, y, h0, c0, params)
-    grads = backward(cache, args.truncate)
+    grads = backward(cache, truncate)
     dc, dh = step_norms(grads["c"]), step_norms(grads["h"])
     f = cache["f"][1:]                                           # (T, N, H)
-    # the direct path alone, (12) without (13): dL/dc_T times prod_{s=t+1}^{T} f_s, per sequence and unit
-    gain = np.ones_like(f)
-    gain[:-1] = np.cumprod(f[:0:-1], axis=0)[::-1]
+    gain = direct_path_gain(f, truncate)
     direct = np.sqrt(np.sum((grads["c"][:, -1].T[None] * gain.transpose(0, 2, 1)) ** 2, axis=(1, 2)))
     return {"forget_bias": forget_bias, "loss": float(loss), "mean_f": float(f.mean()),
             "mean_f_per_step": f.mean(axis=(1, 2)).tolist(),
@@ -194,27 +201,31 @@ def measure(forget_bias, args):
             "forget_product_mean_at_1": float(gain[0].mean())}
 
 
-def day2_rnn(args):
+def day2_rnn(path, shape):
     """The Day-2 vanilla RNN's ||dL/dh_t|| on the same batch, read from day2_bptt_numpy.py's JSON when it was run
-    with the same batch settings (days talk through files). Returns (results, why-not)."""
-    if not os.path.isfile(args.rnn_json):
-        return None, f"no {args.rnn_json}: run `python day2_bptt_numpy.py` to add the vanilla RNN to the figure"
+    with the same batch settings (days talk through files). shape: {"seq_len", "hidden", "input_dim", "batch", "seed",
+    "truncate"}. Returns (results, None), or (None, why it was left out)."""
+    if not os.path.isfile(path):
+        return None, f"no {path}: run `python day2_bptt_numpy.py` to add the vanilla RNN to the figure"
     try:
-        with open(args.rnn_json, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8") as fh:
             saved = json.load(fh)
-        same = all(saved["settings"][k] == getattr(args, k) for k in ("seq_len", "hidden", "input_dim", "batch",
-                                                                         "seed"))
-        results = [r for r in saved["results"] if r["finite"]]
-    except (ValueError, KeyError, TypeError):
-        return None, f"{args.rnn_json} is not day2_bptt_numpy.py's JSON; vanilla RNN left out of the figure"
-    if not same or saved["settings"].get("truncate") != args.truncate:
-        return None, f"{args.rnn_json} was made with other settings; vanilla RNN left out of the figure"
-    return [{"scale": r["scale"], "dh_norm": r["dh_norm"], "ratio_first_to_last": r["ratio_first_to_last"]}
-            for r in results if r["scale"] in (0.9, 1.0)], None
+        if any(saved["settings"].get(k) != v for k, v in shape.items()):
+            return None, f"{path} was made with other settings; vanilla RNN left out of the figure"
+        rnn = [{"scale": float(r["scale"]), "dh_norm": [float(v) for v in r["dh_norm"]],
+                "ratio_first_to_last": float(r["ratio_first_to_last"])}
+               for r in saved["results"] if r["finite"] and r["scale"] in (0.9, 1.0)]
+        if any(len(r["dh_norm"]) != shape["seq_len"] for r in rnn):
+            raise ValueError("a curve of the wrong length")
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None, f"{path} is not day2_bptt_numpy.py's JSON; vanilla RNN left out of the figure"
+    return rnn, None
 
 
-def plot(results, rnn, args, path):
-    t = np.arange(1, args.seq_len + 1)
+def plot(results, rnn, title, path):
+    """Left: ||dL/dc_t|| and ||dL/dh_t|| per forget bias, beside the RNN. Right: both paths vs the direct path."""
+    T = len(results[0]["dc_norm"])
+    t = np.arange(1, T + 1)
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8))
     for r in results:
         name = f"forget bias {r['forget_bias']:g} (mean $f$ = {r['mean_f']:.2f})"
@@ -228,15 +239,14 @@ def plot(results, rnn, args, path):
         left.semilogy(t, r["dh_norm"], color="k", ls=":" if r["scale"] < 1 else "-", lw=1,
                       label=f"Day-2 vanilla RNN $\\|\\partial L/\\partial h_t\\|$, $\\sigma_{{max}}$ = {r['scale']:g}")
     left.set(xlabel="step t (the loss is read at step T, on the left)", ylabel="gradient norm over the batch",
-             title="Error flowing back through time", xlim=(args.seq_len, 1))
+             title="Error flowing back through time", xlim=(T, 1))
     right.set(xlabel="step t", ylabel=r"$\|\partial L/\partial c_t\|$",
               title=r"Into $c_t$: both paths (12)+(13) vs the direct path alone, $\partial L/\partial c_T \odot "
-                    r"\prod_{s>t} f_s$", xlim=(args.seq_len, 1))
+                    r"\prod_{s>t} f_s$", xlim=(T, 1))
     for ax in (left, right):
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=7)
-    fig.suptitle(f"LSTM vs vanilla RNN, same random batch: T = {args.seq_len}, N = {args.batch}, "
-                 f"D = {args.input_dim}, H = {args.hidden}, seed {args.seed}")
+    fig.suptitle(f"LSTM vs vanilla RNN, same random batch: {title}")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -271,13 +281,12 @@ def make_parser():
 
 def main(argv=None):
     args = make_parser().parse_args(argv)
-    try:
-        results = [measure(b, args) for b in args.forget_biases]
-    except MemoryError:
-        cli.fail(f"--batch x --seq-len x --hidden = {args.batch} x {args.seq_len} x {args.hidden} does not fit in "
-                 "memory; lower --batch or --seq-len")
-    rnn, why_not = day2_rnn(args)
-    print(f"LSTM, T = {args.seq_len}, N = {args.batch}, D = {args.input_dim}, H = {args.hidden}, seed {args.seed}:")
+    results = [measure(b, args.seed, args.batch, args.seq_len, args.input_dim, args.hidden, args.truncate)
+               for b in args.forget_biases]
+    rnn, why_not = day2_rnn(args.rnn_json, {k: getattr(args, k) for k in ("seq_len", "hidden", "input_dim", "batch",
+                                                                         "seed", "truncate")})
+    title = f"T = {args.seq_len}, N = {args.batch}, D = {args.input_dim}, H = {args.hidden}, seed {args.seed}"
+    print(f"LSTM, {title}:")
     print(f"{'forget bias':>11} {'mean f':>7} {'||dL/dc_1||/||dL/dc_T||':>24} {'direct path alone':>18} "
           f"{'||dL/dh_1||/||dL/dh_T||':>24}")
     for r in results:
@@ -289,7 +298,7 @@ def main(argv=None):
     if why_not:
         print(why_not)
     with cli.Outputs(args.out) as out:
-        plot(results, rnn, args, out.path("gradient_paths.png"))
+        plot(results, rnn, title, out.path("gradient_paths.png"))
         settings = {k: v for k, v in vars(args).items() if k != "out"}  # the same seed gives the same bytes, anywhere
         cli.write_json({"settings": settings, "results": results, "day2_rnn": rnn, "conditions": conditions()},
                        out.path("gradient_paths.json"))

@@ -18,31 +18,34 @@ Day-2 tutorial says a SimpleRNN is useless beyond ~15 steps and cannot connect T
     python day3_memory.py --quick --out runs/day3_memory_quick        # a small grid in well under a minute
     python day3_memory.py --tasks adding --cells simple_rnn --adding-lags 50 --steps 6000 --out runs/day3_memory_long
 
-How it fits on 2 cores: each (task, T, cell) is one job training its seeds side by side in one XLA-compiled step;
-a seed stops once it solves a validation batch; two single-threaded worker processes share the jobs, longest first.
-notes/day3.md, section 6, has the measured times and the results. Outputs (in --out, default runs/day3_memory/):
-memory_horizon.png, memory_horizon.json.
+How it fits on 2 cores (rnn_days/side_by_side.py, the engine): each (task, T, cell) is one job training its seeds
+side by side in one XLA-compiled step; a seed stops once it solves a validation batch; two single-threaded worker
+processes share the jobs, longest first. notes/day3.md, section 6, has the measured times and the results.
+Outputs (in --out, default runs/day3_memory/): memory_horizon.png, memory_horizon.json.
 """
 import argparse
-import concurrent.futures
 import functools
-import multiprocessing
 import os
-import signal
 import time
 
 import numpy as np
 
-from rnn_days import cli
-from rnn_days.conditions import conditions, describe, set_threads
+from rnn_days import cli, side_by_side
+from rnn_days.conditions import conditions, describe
 
 CELLS = {"simple_rnn": "SimpleRNN", "gru": "GRU", "lstm": "LSTM"}
 LAGS = {"recall": (10, 20, 50, 100, 200, 400), "adding": (10, 20, 30, 50, 75, 100, 200)}
-QUICK_LAGS = {"recall": (5, 20), "adding": (5, 20)}
+DEFAULT = {"lags": LAGS, "seeds": 3, "steps": 1500}
+QUICK = {"lags": {"recall": (5, 20), "adding": (5, 20)}, "seeds": 2, "steps": 300}   # a smoke test, under a minute
 CHANCE = {"recall": 0.5, "adding": 0.16 - 0.16 ** 2 / 4}   # adding: P(|u + v| < 0.16), u, v uniform in (-1, 1)
 HORIZON = {"recall": 0.9, "adding": 0.8}                   # "remembers across T": median accuracy at least this
 SOLVED = {"recall": 0.99, "adding": 0.95}                  # a seed stops training once a validation batch says so
 TOLERANCE = 0.16                                           # adding: an answer within this of the target is right
+# The training recipe, the same for every cell: 32 units, Adam 3e-3, batches of 64 fresh sequences; every 100 steps
+# a 512-sequence validation batch decides whether a seed has solved the task; 2,000 held-out sequences score it.
+HIDDEN, LEARNING_RATE, BATCH, CHECK_EVERY, VAL_SIZE, EVAL_SIZE = 32, 3e-3, 64, 100, 512, 2000
+MAX_SEEDS, MAX_WORKERS = 100, 16
+OUT_OF_MEMORY = "lower --workers or the largest lag"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -99,81 +102,54 @@ def build_model(cell, task, T, hidden, forget_bias=1.0):
     return keras.Sequential([keras.Input((T, 1 if task == "recall" else 2)), layer(hidden), keras.layers.Dense(1)])
 
 
-def run_job(task, T, cell, seeds, settings):
-    """Train one model per seed on fresh batches; every `check_every` steps score a fixed validation batch and stop
-    the seeds that solved it; finally score 2,000 (--eval-size) held-out sequences. Returns one dict per seed."""
-    import keras
+def loss(task, output, y):
+    """recall: cross-entropy of the logit; adding: squared error of the sum."""
     import tensorflow as tf
+    if task == "recall":
+        return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(y, output))
+    return tf.reduce_mean(tf.square(output - y))
+
+
+def train_step(model, optimizer, x, y, task):
+    """One step of one model: the loss on a fresh batch, its gradient, one Adam update (clipped to global norm 1)."""
+    import tensorflow as tf
+    with tf.GradientTape() as tape:
+        value = loss(task, model(x, training=True)[:, 0], y)
+    variables = model.trainable_variables
+    optimizer.apply(tape.gradient(value, variables), variables)
+    return value
+
+
+def run_job(task, T, cell, seeds, steps, forget_bias=1.0):
+    """Train one model per seed on fresh batches (side by side: rnn_days/side_by_side.py) until it solves its
+    validation batch or `steps` pass; then score EVAL_SIZE held-out sequences. Returns one dict per seed."""
+    import keras
     start = time.perf_counter()
     models, optimizers = [], []
     for seed in seeds:
         keras.utils.set_random_seed(seed)   # the weights: one seed, one initialisation, whatever the cell
-        models.append(build_model(cell, task, T, settings["hidden"], settings["forget_bias"]))
+        models.append(build_model(cell, task, T, HIDDEN, forget_bias))
         # the same optimiser for every cell: Adam, the gradient clipped to global norm 1 (Pascanu et al. 2013)
-        optimizers.append(keras.optimizers.Adam(settings["learning_rate"], global_clipnorm=1.0))
-        optimizers[-1].build(models[-1].trainable_variables)
-
-    def loss_of(k, x, y):
-        out = models[k](x, training=True)[:, 0]
-        if task == "recall":
-            return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(y, out))
-        return tf.reduce_mean(tf.square(out - y))
-
-    @tf.function(jit_compile=True)   # XLA: the T-step loop runs as one compiled program, not op by op
-    def train_step(x, y, active):
-        losses = []
-        for k in range(len(models)):
-            def train(k=k):
-                with tf.GradientTape() as tape:
-                    loss = loss_of(k, x[k], y[k])
-                variables = models[k].trainable_variables
-                optimizers[k].apply(tape.gradient(loss, variables), variables)
-                return loss
-            losses.append(tf.cond(active[k], train, lambda: tf.constant(0.0)))  # a solved seed stands still
-        return tf.stack(losses)
-
-    @tf.function(jit_compile=True)
-    def outputs(x):
-        return tf.stack([models[k](x[k])[:, 0] for k in range(len(models))])
+        optimizers.append(keras.optimizers.Adam(LEARNING_RATE, global_clipnorm=1.0))
 
     batch = BATCHES[task]
     train_rngs = [data_rng(task, T, s, "train") for s in seeds]
-    val = [batch(data_rng(task, T, s, "validation"), settings["val_size"], T) for s in seeds]
-    val_x, val_y = np.stack([v[0] for v in val]), np.stack([v[1] for v in val])
-    active = np.ones(len(seeds), bool)
-    steps = np.zeros(len(seeds), int)
-    history = [[] for _ in seeds]
-    compile_seconds = None
-    for step in range(1, settings["steps"] + 1):
-        xy = [batch(rng, settings["batch"], T) for rng in train_rngs]
-        train_step(np.stack([b[0] for b in xy]), np.stack([b[1] for b in xy]), active)
-        if compile_seconds is None:
-            compile_seconds = time.perf_counter() - start
-        steps += active
-        if step % settings["check_every"] == 0 or step == settings["steps"]:
-            accuracy = correct(task, outputs(val_x).numpy(), val_y).mean(axis=1)
-            for k in np.flatnonzero(active):
-                history[k].append(round(float(accuracy[k]), 4))
-            active &= accuracy < SOLVED[task]
-            if not active.any():
-                break
-    test = [batch(data_rng(task, T, s, "test"), settings["eval_size"], T) for s in seeds]
-    accuracy = correct(task, outputs(np.stack([t[0] for t in test])).numpy(), np.stack([t[1] for t in test]))
+
+    def stacked(batches):
+        return np.stack([b[0] for b in batches]), np.stack([b[1] for b in batches])
+
+    validation = stacked([batch(data_rng(task, T, s, "validation"), VAL_SIZE, T) for s in seeds])
+    trained = side_by_side.train(models, optimizers, functools.partial(train_step, task=task),
+                                 lambda: stacked([batch(rng, BATCH, T) for rng in train_rngs]), validation,
+                                 functools.partial(correct, task), SOLVED[task], steps, CHECK_EVERY)
+    test_x, test_y = stacked([batch(data_rng(task, T, s, "test"), EVAL_SIZE, T) for s in seeds])
+    accuracy = correct(task, trained.outputs(test_x), test_y)
     seconds = time.perf_counter() - start
     return [{"task": task, "T": T, "cell": cell, "seed": s, "accuracy": float(accuracy[k].mean()),
-             "steps": int(steps[k]), "solved_validation": bool(not active[k]), "validation_history": history[k],
-             "job_seconds": round(seconds, 2), "job_compile_seconds": round(compile_seconds, 2),
-             "job_seeds": len(seeds)} for k, s in enumerate(seeds)]
-
-
-def start_worker():
-    """Each worker process: one TensorFlow thread. Two such workers keep two cores busy with less overhead than one
-    process with two threads (these models are too small for one step to use two cores well)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle: it stops the workers
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    tf, _ = cli.import_tensorflow()
-    tf.get_logger().setLevel("ERROR")  # each job compiles its own small functions: retracing is expected here
-    set_threads(1)                     # TensorFlow's pools and NumPy's BLAS
+             "steps": int(trained.steps[k]), "solved_validation": bool(trained.solved[k]),
+             "validation_history": trained.history[k], "job_seconds": round(seconds, 2),
+             "job_compile_seconds": round(trained.compile_seconds, 2), "job_seeds": len(seeds)}
+            for k, s in enumerate(seeds)]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -183,47 +159,32 @@ def start_worker():
 COST = {"simple_rnn": 1.0, "gru": 1.6, "lstm": 1.8}   # rough relative time per step, to start the longest jobs first
 
 
-def run_grid(args):
-    """Every (task, T, cell) job on args.workers processes. Returns (runs, conditions of a worker)."""
-    jobs = [(task, T, cell) for task in args.tasks for T in args.lags[task] for cell in args.cells]
+def run_grid(tasks, cells, lags, seeds, steps, forget_bias, workers):
+    """Every (task, T, cell) job on `workers` processes. Returns (runs, conditions of a worker)."""
+    jobs = [(task, T, cell) for task in tasks for T in lags[task] for cell in cells]
     jobs.sort(key=lambda j: -j[1] * COST[j[2]])
-    settings = {k: getattr(args, k) for k in ("hidden", "learning_rate", "steps", "batch", "check_every",
-                                             "val_size", "eval_size", "forget_bias")}
-    seeds = list(range(args.seed, args.seed + args.seeds))
+    results = side_by_side.run_jobs(run_job, [job + (seeds, steps, forget_bias) for job in jobs], workers,
+                                    first=conditions)
+    worker_info = next(results)
     runs = []
-    context = multiprocessing.get_context("spawn")   # a fresh TensorFlow in each worker, never a forked one
-    pool = concurrent.futures.ProcessPoolExecutor(args.workers, mp_context=context, initializer=start_worker)
-    try:
-        worker = pool.submit(conditions)
-        futures = {pool.submit(run_job, *job, seeds, settings): job for job in jobs}
-        for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
-            result = future.result()
-            runs.extend(result)
-            r = result[0]
-            accuracies = " ".join(f"{x['accuracy']:.3f}" for x in result)
-            steps = " ".join(str(x["steps"]) for x in result)
-            print(f"[{done:>2}/{len(jobs)}] {r['task']:>6} T={r['T']:<4} {CELLS[r['cell']]:<9} accuracy {accuracies}"
-                  f"  steps {steps}  {r['job_seconds']:.0f} s", flush=True)
-        worker_info = worker.result()
-    except BaseException:  # Ctrl-C or a failed job: stop the workers now rather than wait for their jobs
-        processes = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown forgets them
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        raise
-    pool.shutdown()
-    runs.sort(key=lambda r: (args.tasks.index(r["task"]), r["T"], args.cells.index(r["cell"]), r["seed"]))
+    for done, result in enumerate(results, 1):
+        runs.extend(result)
+        r = result[0]
+        accuracies = " ".join(f"{x['accuracy']:.3f}" for x in result)
+        print(f"[{done:>2}/{len(jobs)}] {r['task']:>6} T={r['T']:<4} {CELLS[r['cell']]:<9} accuracy {accuracies}"
+              f"  steps {' '.join(str(x['steps']) for x in result)}  {r['job_seconds']:.0f} s", flush=True)
+    runs.sort(key=lambda r: (tasks.index(r["task"]), r["T"], cells.index(r["cell"]), r["seed"]))
     return runs, worker_info
 
 
-def summarise(runs, args):
+def summarise(runs, tasks, cells, lags):
     """Median and range of the accuracy per (task, cell, T), and each cell's memory horizon."""
     summary = {}
-    for task in args.tasks:
+    for task in tasks:
         summary[task] = {}
-        for cell in args.cells:
+        for cell in cells:
             points = {}
-            for T in args.lags[task]:
+            for T in lags[task]:
                 acc = [r["accuracy"] for r in runs if (r["task"], r["cell"], r["T"]) == (task, cell, T)]
                 points[str(T)] = {"median": float(np.median(acc)), "min": float(min(acc)), "max": float(max(acc)),
                                   "seeds": len(acc)}
@@ -237,12 +198,14 @@ def summarise(runs, args):
     return summary
 
 
-def plot(summary, runs, args, path):
+def plot(summary, runs, settings, path):
+    """Median held-out accuracy against T per cell, the range of the seeds as a band, every seed as a dot."""
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, len(args.tasks), figsize=(6.5 * len(args.tasks), 4.6), squeeze=False)
-    for ax, task in zip(axes[0], args.tasks):
-        for cell in args.cells:
-            lags = args.lags[task]
+    tasks, cells = settings["tasks"], settings["cells"]
+    fig, axes = plt.subplots(1, len(tasks), figsize=(6.5 * len(tasks), 4.6), squeeze=False)
+    for ax, task in zip(axes[0], tasks):
+        for cell in cells:
+            lags = settings["lags"][task]
             p = summary[task][cell]["points"]
             median = [p[str(T)]["median"] for T in lags]
             h = summary[task][cell]
@@ -258,13 +221,13 @@ def plot(summary, runs, args, path):
         ax.set_xscale("log")
         ax.set_xticks(lags, [str(T) for T in lags])
         ax.set(xlabel="T, steps between the evidence and the answer", ylabel="held-out accuracy", ylim=(0, 1.02),
-               title=f"{'first-token recall' if task == 'recall' else 'adding problem'}: median of {args.seeds} "
+               title=f"{'first-token recall' if task == 'recall' else 'adding problem'}: median of {settings['seeds']} "
                      f"seeds, band = range")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    fig.suptitle(f"{args.hidden} units, Adam {args.learning_rate:g}, clip 1, batch {args.batch}, "
-                 f"at most {args.steps} steps" + (f", LSTM forget bias {args.forget_bias:g}"
-                                                  if args.forget_bias != 1 and "lstm" in args.cells else ""))
+    fig.suptitle(f"{HIDDEN} units, Adam {LEARNING_RATE:g}, clip 1, batch {BATCH}, at most {settings['steps']} steps"
+                 + (f", LSTM forget bias {settings['forget_bias']:g}"
+                    if settings["forget_bias"] != 1 and "lstm" in cells else ""))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -300,32 +263,23 @@ def make_parser():
                         help="comma-separated: recall, adding (default %(default)s)")
     parser.add_argument("--cells", type=name_list(tuple(CELLS)), default="simple_rnn,gru,lstm",
                         help="comma-separated: simple_rnn, gru, lstm (default %(default)s)")
-    parser.add_argument("--recall-lags", type=lag_list, default=",".join(map(str, LAGS["recall"])),
-                        help="T values for recall (default %(default)s)")
-    parser.add_argument("--adding-lags", type=lag_list, default=",".join(map(str, LAGS["adding"])),
-                        help="T values for adding (default %(default)s)")
+    parser.add_argument("--recall-lags", type=lag_list, default=None,
+                        help=f"T values for recall (default {','.join(map(str, LAGS['recall']))})")
+    parser.add_argument("--adding-lags", type=lag_list, default=None,
+                        help=f"T values for adding (default {','.join(map(str, LAGS['adding']))})")
     parser.add_argument("--quick", action="store_true",
-                        help=f"a small grid for a smoke test: lags {QUICK_LAGS['recall']}, 2 seeds, 300 steps")
-    parser.add_argument("--seeds", type=cli.positive_int, default=3,
-                        help="seeds per point: --seed, --seed+1, ... (default %(default)s)")
+                        help=f"a small grid for a smoke test: lags {QUICK['lags']['recall']}, 2 seeds, 300 steps "
+                             "(flags given beside it win)")
+    parser.add_argument("--seeds", type=cli.positive_int, default=None,
+                        help=f"seeds per point, at most {MAX_SEEDS}: --seed, --seed+1, ... (default 3)")
     parser.add_seed()
-    parser.add_argument("--steps", type=cli.positive_int, default=1500,
-                        help="most training steps per run (default %(default)s)")
-    parser.add_argument("--batch", type=cli.positive_int, default=64, help="sequences per step (default %(default)s)")
-    parser.add_argument("--hidden", type=cli.positive_int, default=32, help="units of every cell (default %(default)s)")
+    parser.add_argument("--steps", type=cli.positive_int, default=None,
+                        help="most training steps per run (default 1500)")
     parser.add_argument("--forget-bias", type=float, default=1.0,
                         help="the LSTM's starting forget-gate bias (default %(default)s: Keras's unit_forget_bias)")
-    parser.add_argument("--learning-rate", type=cli.bounded_float(1.0), default=3e-3,
-                        help="Adam's learning rate, in (0, 1] (default %(default)s)")
-    parser.add_argument("--check-every", type=cli.positive_int, default=100,
-                        help="steps between validation checks; a seed that solved its validation batch stops "
-                             "(default %(default)s)")
-    parser.add_argument("--val-size", type=cli.positive_int, default=512,
-                        help="validation sequences per seed (default %(default)s)")
-    parser.add_argument("--eval-size", type=cli.positive_int, default=2000,
-                        help="held-out test sequences per seed (default %(default)s)")
     parser.add_argument("--workers", type=cli.positive_int, default=min(2, os.cpu_count() or 1),
-                        help="worker processes, one TensorFlow thread each (default: up to 2, one per core)")
+                        help=f"worker processes, one TensorFlow thread each, at most {MAX_WORKERS} (default: up to "
+                             "2, one per core)")
     parser.add_out(os.path.join("runs", "day3_memory"))
     return parser
 
@@ -333,27 +287,31 @@ def make_parser():
 def main(argv=None):
     parser = make_parser()
     args = parser.parse_args(argv)
-    args.lags = {"recall": args.recall_lags, "adding": args.adding_lags}
-    if args.quick:
-        args.lags, args.seeds, args.steps = dict(QUICK_LAGS), 2, 300
+    preset = QUICK if args.quick else DEFAULT   # what a flag not given stands for
+    lags = {"recall": args.recall_lags or list(preset["lags"]["recall"]),
+            "adding": args.adding_lags or list(preset["lags"]["adding"])}
+    chosen = {"seeds": args.seeds or preset["seeds"], "steps": args.steps or preset["steps"]}
     if not -20 <= args.forget_bias <= 20:  # also refuses nan and inf
         parser.error(f"argument --forget-bias: expected a number from -20 to 20, got {args.forget_bias}")
-    for name, value, most in (("--batch", args.batch, 4096), ("--hidden", args.hidden, 1024),
-                              ("--eval-size", args.eval_size, 100_000), ("--val-size", args.val_size, 100_000)):
-        if value > most:
-            parser.error(f"argument {name}: at most {most}, got {value}")
-    if args.seed + args.seeds - 1 > 2 ** 32 - 1:
+    if chosen["seeds"] > MAX_SEEDS:
+        parser.error(f"argument --seeds: at most {MAX_SEEDS} (they are compiled into one step), got {chosen['seeds']}")
+    if args.workers > MAX_WORKERS:
+        parser.error(f"argument --workers: at most {MAX_WORKERS}, got {args.workers}")
+    if args.seed + chosen["seeds"] - 1 > 2 ** 32 - 1:
         parser.error("argument --seeds: --seed + --seeds - 1 must stay below 2**32")
-    del args.recall_lags, args.adding_lags
+    seeds = list(range(args.seed, args.seed + chosen["seeds"]))
+    settings = {"tasks": args.tasks, "cells": args.cells, "lags": lags, "seeds": chosen["seeds"], "seed": args.seed,
+                "steps": chosen["steps"], "forget_bias": args.forget_bias, "workers": args.workers, "quick": args.quick,
+                "hidden": HIDDEN, "learning_rate": LEARNING_RATE, "batch": BATCH, "check_every": CHECK_EVERY,
+                "val_size": VAL_SIZE, "eval_size": EVAL_SIZE}
     start = time.perf_counter()
-    print(f"{len(args.tasks)} task(s) x {len(args.cells)} cell(s) x {sum(len(args.lags[t]) for t in args.tasks)} "
-          f"lag(s) x {args.seeds} seed(s), at most {args.steps} steps each, {args.workers} worker(s)", flush=True)
-    try:
-        runs, worker_info = run_grid(args)
-    except MemoryError:
-        cli.fail("out of memory: lower --batch, --eval-size or the largest lag")
+    print(f"{len(args.tasks)} task(s) x {len(args.cells)} cell(s) x {sum(len(lags[t]) for t in args.tasks)} "
+          f"lag(s) x {len(seeds)} seed(s), at most {settings['steps']} steps each, {args.workers} worker(s)",
+          flush=True)
+    runs, worker_info = run_grid(args.tasks, args.cells, lags, seeds, settings["steps"], args.forget_bias,
+                                 args.workers)
     total = time.perf_counter() - start
-    summary = summarise(runs, args)
+    summary = summarise(runs, args.tasks, args.cells, lags)
     print(f"\nmemory horizon (largest T with median accuracy >= {HORIZON['recall']} recall / "
           f"{HORIZON['adding']} adding), {total:.0f} s in all:")
     for task in args.tasks:
@@ -365,8 +323,7 @@ def main(argv=None):
     info = dict(worker_info, workers=args.workers)
     print(f"conditions: {describe(info)} (per worker)")
     with cli.Outputs(args.out) as out:
-        plot(summary, runs, args, out.path("memory_horizon.png"))
-        settings = {k: v for k, v in vars(args).items() if k != "out"}
+        plot(summary, runs, settings, out.path("memory_horizon.png"))
         cli.write_json({"summary": summary, "runs": runs, "total_seconds": round(total, 1),
                         "chance": CHANCE, "horizon_threshold": HORIZON, "solved_threshold": SOLVED,
                         "settings": settings, "conditions": info}, out.path("memory_horizon.json"))

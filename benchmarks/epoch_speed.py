@@ -14,7 +14,6 @@ import numpy as np
 import race  # benchmarks/race.py: puts the repo root on sys.path
 import day1_tensorflow as day1
 import day3_tensorflow as day3
-from rnn_days import training
 from rnn_days.conditions import conditions, describe, set_threads
 
 cli, tf, keras = race.cli, day3.tf, day3.keras
@@ -34,9 +33,9 @@ def main(argv=None):
     set_threads(args.threads)
     print(f"conditions: {describe(conditions())}")
     keras.utils.set_random_seed(args.seed)
-    models = {"simple_rnn": training.compile_model(day1.build_model(), 1e-3),   # each as its day trains it
-              "lstm": training.compile_model(day3.build_model("lstm"), 1e-3),
-              "gru": training.compile_model(day3.build_model("gru"), 1e-3)}
+    models = {"simple_rnn": day1.compile_model(day1.build_model(), 1e-3),   # each as its day trains it
+              "lstm": day1.compile_model(day3.build_model("lstm"), 1e-3),
+              "gru": day1.compile_model(day3.build_model("gru"), 1e-3)}
     rng = np.random.default_rng(args.seed)
     x = rng.integers(1, 10_000, (64 * args.steps, 200)).astype("int32")
     y = rng.integers(0, 2, 64 * args.steps).astype("float32")

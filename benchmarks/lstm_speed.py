@@ -21,7 +21,8 @@ def setup(args):
     """The same batch for both: Day 3's init (Keras's initialisers, forget bias 1) and make_batch."""
     N, T, D, H = args.batch, args.seq_len, 128, 128
     rng = np.random.default_rng(args.seed)
-    x, y, h0, c0 = lstm.make_batch(N, T, D, H, rng, np.float32)
+    x, y, h0 = lstm.make_batch(N, T, D, H, rng, np.float32)
+    c0 = np.zeros_like(h0)
     x *= np.float32(args.input_scale)
     params = lstm.init_params(D, H, rng, 1.0, np.float32)
     layer, dense = keras_lstm(params, T)

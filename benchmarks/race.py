@@ -38,7 +38,7 @@ def run(argv, doc, setup):
     try:
         race(args, *setup(args))
     except (MemoryError, tf.errors.ResourceExhaustedError):
-        cli.fail(f"N x T = {args.batch} x {args.seq_len} does not fit in memory; lower --batch or --seq-len")
+        raise cli.Failure(f"N x T = {args.batch} x {args.seq_len} does not fit in memory; lower --batch or --seq-len")
 
 
 def race(args, numpy_step, tf_step, names, shapes):

@@ -39,23 +39,54 @@ class Parser(argparse.ArgumentParser):
         self.add_argument("--truncate", type=positive_int, default=None,
                           help="truncated BPTT: carry the error back only K steps (default: all T)")
 
+    def add_data_dir(self):
+        self.add_argument("--data-dir", default=os.environ.get("IMDB_DATA_DIR") or None,
+                          help="folder with a local imdb.npz and imdb_word_index.json (default: $IMDB_DATA_DIR, "
+                               "else Keras downloads IMDB)")
+
     def add_seed(self):
         self.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2**32-1 (default %(default)s)")
 
 
-def fail(message, status=1):
-    """Stop with one line on stderr and a non-zero exit status."""
-    print(f"error: {message}", file=sys.stderr)
-    raise SystemExit(status)
+class Failure(Exception):
+    """A problem the learner can fix, raised by library code; `run` prints its message as one line and exits with
+    `status` (1: a data or file problem)."""
+    status = 1
 
 
-def run(main):
-    """Call main(); Ctrl-C ends with one line and exit 130 instead of a traceback."""
+class UsageError(Failure):
+    """A flag value that cannot work (found after parsing, e.g. a phrase word outside the model's vocabulary): exit 2.
+    The message starts with the flag: "argument --phrase-positive: ..."."""
+    status = 2
+
+
+def run(main, argv=None):
+    """Call main(argv) and turn what it raises into one line and an exit status, never a traceback: a Failure exits 1
+    (2 for a UsageError), Ctrl-C exits 130. Only here does a script exit."""
     try:
-        return main()
+        return main(argv)
+    except UsageError as exc:
+        print(f"{os.path.basename(sys.argv[0])}: error: {exc} (see --help)", file=sys.stderr)
+        raise SystemExit(exc.status)
+    except Failure as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(exc.status)
+    except MemoryError:
+        print(f"error: out of memory: {_out_of_memory_advice(main)}", file=sys.stderr)
+        raise SystemExit(1)
+    except Exception as exc:
+        if type(exc).__name__ != "ResourceExhaustedError":  # TensorFlow's out of memory, named without importing it
+            raise
+        print(f"error: out of memory: {_out_of_memory_advice(main)}", file=sys.stderr)
+        raise SystemExit(1)
     except KeyboardInterrupt:
         print("\ninterrupted; previous outputs kept", file=sys.stderr)
         raise SystemExit(130)
+
+
+def _out_of_memory_advice(main):
+    """The script's own advice (its module's OUT_OF_MEMORY: which flags to lower)."""
+    return getattr(sys.modules.get(getattr(main, "__module__", ""), None), "OUT_OF_MEMORY", "use smaller sizes")
 
 
 # --- flag values -------------------------------------------------------------------------------------------------
@@ -174,7 +205,7 @@ class Outputs:
             os.makedirs(self.folder, exist_ok=True)
             self.staging = tempfile.mkdtemp(prefix=".staging-", dir=self.folder)
         except OSError as exc:
-            fail(f"could not write to {self.folder}: {exc.strerror or exc}")
+            raise Failure(f"could not write to {self.folder}: {exc.strerror or exc}")
         return self
 
     def path(self, name):
@@ -191,7 +222,7 @@ class Outputs:
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
         if isinstance(exc, OSError):
-            fail(f"could not write to {self.folder}: {exc.strerror or exc}; previous outputs kept")
+            raise Failure(f"could not write to {self.folder}: {exc.strerror or exc}; previous outputs kept")
         return False
 
     def written(self):

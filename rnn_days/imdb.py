@@ -11,9 +11,10 @@ import os
 import pickle
 import socket
 import zipfile
-from collections import namedtuple
 
 import numpy as np
+
+from rnn_days.cli import Failure
 
 PAD, START, OOV, INDEX_FROM = 0, 1, 2, 3
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -26,7 +27,7 @@ FILES = {  # Keras's own files and the hashes its get_file checks
 DOWNLOAD_TIMEOUT_S, DOWNLOAD_TRIES = 20, 2  # a stalled network gives up after about 40 s
 
 
-class DataError(Exception):
+class DataError(Failure):
     """The data could not be loaded or is not IMDB-shaped; the message says what to do."""
 
 
@@ -226,24 +227,3 @@ def pad(reviews, maxlen, padding="pre"):
     """Keep the *last* maxlen words; pad at the front ("pre"), so every review's final word meets the final RNN step."""
     import keras
     return keras.utils.pad_sequences(reviews, maxlen=maxlen, padding=padding, truncating="pre")
-
-
-Data = namedtuple("Data", "train val test test_lengths")
-Data.__doc__ = """(x, y) pairs of shape (N, maxlen) int32 and (N,) float32, and each test review's length before
-padding (start mark included)."""
-
-
-def load_padded(data_dir, vocab_size, maxlen, padding="pre", validation_split=0.2, max_train=None):
-    """Train, validation and test data for a fixed-length model; the validation reviews are the last
-    `validation_split` of the (already shuffled) training reviews, so the test set stays unseen until the end."""
-    (x_train, y_train), (x_test, y_test) = load_imdb(data_dir, num_words=vocab_size)
-    if max_train:
-        x_train, y_train = x_train[:max_train], y_train[:max_train]
-    n_val = int(round(len(x_train) * validation_split))
-    if n_val < 1 or n_val >= len(x_train):
-        raise DataError(f"{len(x_train)} training reviews cannot be split {validation_split} for validation")
-    truncated = np.mean([len(r) > maxlen for r in x_train])
-    print(f"IMDB: {truncated:.1%} of the training reviews are longer than {maxlen} words and lose their beginning")
-    x_train, y_train = pad(x_train, maxlen, padding), y_train.astype("float32")
-    return Data((x_train[:-n_val], y_train[:-n_val]), (x_train[-n_val:], y_train[-n_val:]),
-                (pad(x_test, maxlen, padding), y_test.astype("float32")), np.array([len(r) for r in x_test]))

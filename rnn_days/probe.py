@@ -2,6 +2,7 @@
 position, and the real-text memory probe -- a strong phrase written over real test reviews N words before the end,
 its mean effect on P(positive) with a 95% confidence interval, and its half-life."""
 import functools
+import json
 import os
 
 import numpy as np
@@ -26,17 +27,24 @@ def ratio_stats(ratios):
     return {"median": float(median), "q25": float(q25), "q75": float(q75), "reviews": int(len(ratios))}
 
 
-def encode_text(parser, flag, text, word_index, vocab_size, most_words=None):
-    """A phrase or filler as word indices; a word outside the vocabulary, or no word (or more than most_words), is a
-    usage error naming the flag (exit 2)."""
+def encode_text(flag, text, word_index, vocab_size, most_words=None):
+    """A phrase or filler as word indices. A word outside the vocabulary, or no word (or more than most_words), raises
+    cli.UsageError naming the flag the text came from (exit 2)."""
     try:
         ids = imdb.encode(text, word_index, vocab_size)
     except ValueError as exc:
-        parser.error(f"argument {flag}: {exc}")
+        raise cli.UsageError(f"argument {flag}: {exc}")
     if not ids or (most_words is not None and len(ids) > most_words):
-        parser.error(f"argument {flag}: needs 1 to {most_words} words" if most_words else
-                     f"argument {flag}: needs at least one word")
+        raise cli.UsageError(f"argument {flag}: needs 1 to {most_words} words" if most_words else
+                             f"argument {flag}: needs at least one word")
     return ids
+
+
+def encode_phrases(texts, word_index, vocab_size, maxlen):
+    """{"positive": (ids, +1), "negative": (ids, -1)} from {name: (flag, text)}: the probe's two phrases as word indices
+    of this vocabulary, with the direction each should move P(positive)."""
+    return {name: (encode_text(flag, text, word_index, vocab_size, maxlen - 1), 1 if name == "positive" else -1)
+            for name, (flag, text) in texts.items()}
 
 
 def place(phrase, words, n):
@@ -84,17 +92,17 @@ def real_text_memory(model, x, y, phrases, ns=N_GRID):
 
 def load_model(path, cells=("SimpleRNN",), maker="day1_tensorflow.py", flag="--model"):
     """A saved Embedding -> recurrent layer -> Dense(1, sigmoid) model whose recurrent layer is one of `cells`
-    (Keras class names), checked to be one the days can analyse; exits 1 with one line saying what was expected."""
+    (Keras class names), checked to be one the days can analyse; raises cli.Failure saying what was expected."""
     import keras
     expected = (f"expected a model made by {maker}: an integer input of fixed length, Embedding, one "
                 f"{' or '.join(cells)} returning its last state, one sigmoid unit")
     if not os.path.isfile(path):
-        cli.fail(f"{flag} {path}: no such file; make one with `python {maker}` (or pass {flag} PATH)")
+        raise cli.Failure(f"{flag} {path}: no such file; make one with `python {maker}` (or pass {flag} PATH)")
     try:
         model = keras.models.load_model(path, compile=False)  # the analyses need no optimizer, loss or metrics
     except Exception as exc:  # a truncated or foreign file: keras raises many kinds
-        cli.fail(f"could not load the model {path} ({type(exc).__name__}: "
-                 f"{str(exc).splitlines()[0] if str(exc) else ''}); {expected}")
+        raise cli.Failure(f"could not load the model {path} ({type(exc).__name__}: "
+                          f"{str(exc).splitlines()[0] if str(exc) else ''}); {expected}")
     layers = getattr(model, "layers", [])
     names = [type(layer).__name__ for layer in layers]
     ok = len(names) == 3 and names[0] == "Embedding" and names[1] in cells and names[2] == "Dense"
@@ -106,13 +114,55 @@ def load_model(path, cells=("SimpleRNN",), maker="day1_tensorflow.py", flag="--m
     except (AttributeError, ValueError, IndexError):
         ok = False
     if not ok:
-        cli.fail(f"{path} cannot be analysed: {expected}")
+        raise cli.Failure(f"{path} cannot be analysed: {expected}")
     return model
 
 
-def model_label(path):
-    """A short name for tables: the model's folder name (runs/day1_seed0/model.keras -> day1_seed0)."""
-    return os.path.basename(os.path.dirname(os.path.abspath(path))) or path
+def model_identity(path):
+    """What the model at `path` is, from the metrics.json its training run wrote beside it: {"cell", "seed",
+    "trained", "command"}; None for a model made elsewhere (no such file, or one without that record)."""
+    try:
+        with open(os.path.join(os.path.dirname(os.path.abspath(path)), "metrics.json"), encoding="utf-8") as f:
+            identity = json.load(f)["model"]
+        return {k: identity[k] for k in ("cell", "seed", "trained", "command")}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def describe_model(identity, path):
+    """A name for tables and figures, from the model's identity (not from where it lies): "LSTM seed 3",
+    "SimpleRNN untrained (seed 0)"; the path itself for a model without one."""
+    if identity is None:
+        return path
+    if identity["trained"]:
+        return f"{identity['cell']} seed {identity['seed']}"
+    return f"{identity['cell']} untrained (seed {identity['seed']})"
+
+
+def check_paths(paths, flag):
+    """A usage error (exit 2) for an empty path given to `flag`."""
+    if any(not p.strip() for p in paths):
+        raise cli.UsageError(f"argument {flag}: must name a file, got an empty string")
+
+
+def open_models(paths, cells, maker, flag):
+    """[{"path", "identity", "label", "model"}] for the saved models at `paths`, each checked (cli.Failure if one
+    cannot be analysed); two models that would get the same label are told apart by their paths."""
+    check_paths(paths, flag)
+    entries = []
+    for path in paths:
+        identity = model_identity(path)
+        entries.append({"path": path, "identity": identity, "label": describe_model(identity, path),
+                        "model": load_model(path, cells, maker, flag)})
+    for e in entries:  # two different files that would get the same label: their paths tell them apart
+        if len({o["path"] for o in entries if o["label"] == e["label"]}) > 1 and e["label"] != e["path"]:
+            e["label"] = f"{e['label']} ({e['path']})"
+    seen = {}
+    for e in entries:  # the same file named twice: analysed twice, kept apart
+        seen[e["label"]] = seen.get(e["label"], 0) + 1
+        if seen[e["label"]] > 1:
+            e["label"] = f"{e['label']} #{seen[e['label']]}"
+    return entries
 
 
 @functools.lru_cache(maxsize=None)  # several models of the same shape share one copy of the test set
@@ -121,13 +171,18 @@ def test_data(data_dir, vocab_size, maxlen):
     return imdb.pad(x_test, maxlen), y_test.astype("float32")
 
 
+def untrained(m):
+    """Whether a per-model result is of an untrained model (by its recorded identity)."""
+    return bool(m.get("identity")) and not m["identity"]["trained"]
+
+
 def plot_memory_panel(ax, per_model, key, linestyle, ylabel="mean change of P(positive), 95% CI band"):
     """One panel of a memory figure: the real-text curve `key` of every model, with its 95% CI band.
-    linestyle(label, metrics) -> a matplotlib line style."""
+    linestyle(metrics) -> a matplotlib line style."""
     for label, m in per_model.items():
         ns, c = m["memory"]["ns"], m["memory"]["curves"][key]
         mean, ci = np.array(c["mean"]), np.array(c["ci95"])
-        line, = ax.plot(ns, mean, marker="o", ms=3, label=label, ls=linestyle(label, m))
+        line, = ax.plot(ns, mean, marker="o", ms=3, label=label, ls=linestyle(m))
         ax.fill_between(ns, mean - ci, mean + ci, color=line.get_color(), alpha=0.2)
     ax.axhline(0, color="k", lw=0.8)
     ax.set(xlabel="N, words of the real review after the phrase", ylabel=ylabel)

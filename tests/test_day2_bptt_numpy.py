@@ -1,9 +1,12 @@
 """Day 2 (NumPy): the hand-derived BPTT checked three ways -- finite differences, TensorFlow autodiff, and the
 Pascanu-Mikolov-Bengio bound -- plus truncation, determinism and the script's behaviour."""
 import json
+import math
 
 import numpy as np
 import pytest
+
+from rnn_days import cli
 
 import day2_bptt_numpy as bptt
 from gradcheck import numerical_gradient, rel_error, shape_id
@@ -223,7 +226,7 @@ def test_overflow_is_reported_not_a_crash(tmp_path, capsys):
                                   ["--clip", "0"], ["--truncate", "0"], ["--input-dim", "2.5"], ["--seed", "-2"]])
 def test_bad_flags_exit_2_with_one_line(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        bptt.main(argv)
+        cli.run(bptt.main, argv)
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and argv[0] in err[0]
@@ -276,3 +279,62 @@ def test_clip_measure_reports_the_clipped_norm_as_the_threshold(tmp_path):
     results = bptt.main(SMALL + ["--clip", "0.25", "--out", str(tmp_path)])
     exploding = results[-1]
     assert exploding["grad_norm"] > 0.25 and exploding["grad_norm_clipped"] == pytest.approx(0.25)
+
+
+# --- 4. every per-step gradient, step by step, against TensorFlow autodiff (float64) ---------------------------
+
+def first_wrong_steps(ours, reference, tol):
+    """The steps t (1-based) where ours[:, t-1] differs from reference[:, t-1] by more than tol, relative."""
+    return [t + 1 for t in range(ours.shape[1]) if rel_error(ours[:, t], reference[:, t]) > tol]
+
+
+def tf_per_step_gradients(x, y, h0, params):
+    """dL/da_t and dL/dh_t for every step from tf.GradientTape on the same network written in TensorFlow ops
+    (float64): the tape sees every a_t and h_t, so it returns their total derivatives. Both (N, T, H)."""
+    import tensorflow as tf
+    P = {k: tf.constant(v) for k, v in params.items()}
+    xt, h = tf.constant(x), tf.constant(h0)
+    a_list, h_list = [], []
+    with tf.GradientTape() as tape:
+        for t in range(x.shape[1]):
+            a = xt[:, t] @ P["W_xh"] + h @ P["W_hh"] + P["b_h"]
+            tape.watch(a)   # an intermediate tensor: watched before its use, so the tape can differentiate by it
+            h = tf.tanh(a)
+            tape.watch(h)
+            a_list.append(a)
+            h_list.append(h)
+        z = (h @ P["W_hy"] + P["b_y"])[:, 0]
+        loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.constant(y), z))
+    da, dh = tape.gradient(loss, [a_list, h_list])
+    return np.stack([g.numpy() for g in da], axis=1), np.stack([g.numpy() for g in dh], axis=1)
+
+
+@pytest.mark.parametrize("shape", [(3, 9, 4, 5), (1, 1, 2, 3)], ids=shape_id)
+def test_gradient_every_step_s_da_and_dh_equal_tensorflow(shape):
+    x, y, h0, params = problem(*shape)
+    grads = bptt.backward(bptt.forward(x, y, h0, params)[1])
+    da, dh = tf_per_step_gradients(x, y, h0, params)
+    assert not first_wrong_steps(grads["a"], da, 1e-10), "dL/da_t is off at these steps"
+    assert not first_wrong_steps(grads["h"], dh, 1e-10), "dL/dh_t is off at these steps"
+
+
+def test_clip_per_step_shares_add_up_to_dW_hh():
+    """The clipping panel's per-step shares h_{t-1}^T dL/da_t are the terms of (9): their sum is dL/dW_hh."""
+    x, y, h0, params = problem(2, 6, 3, 4)
+    _, cache = bptt.forward(x, y, h0, params)
+    grads = bptt.backward(cache)
+    shares = bptt.per_step_W_hh(cache, grads)
+    assert shares.shape == (6, 4, 4)
+    assert rel_error(shares.sum(axis=0), grads["W_hh"]) <= 1e-12
+    # and each share is its own step's: step t's share uses h_{t-1}, the state the step read
+    t = 3
+    assert rel_error(shares[t - 1], cache["h"][t - 1].T @ grads["a"][:, t - 1]) <= 1e-12
+
+
+def test_sigmoid_is_exact_over_the_whole_float_range():
+    z = np.array([-745.0, -700.0, -100.0, -38.0, -30.0, -1.0, 0.0, 1.0, 30.0, 40.0, 700.0, 745.0])
+    expected = np.array([math.exp(v) / (1 + math.exp(v)) if v < 0 else 1 / (1 + math.exp(-v)) for v in z])
+    got = bptt.sigmoid(z)
+    assert np.all(np.abs(got - expected) <= 4 * np.spacing(expected)), got / expected - 1
+    with np.errstate(over="raise", invalid="raise"):   # no overflow at either end
+        bptt.sigmoid(np.array([-1e308, 1e308]))

@@ -11,7 +11,7 @@ import tensorflow as tf
 import day1_tensorflow as day1
 import day2_bptt_numpy as bptt
 import day2_tensorflow as day2
-from rnn_days import imdb
+from rnn_days import cli, imdb
 
 VOCAB, MAXLEN, EMBED, UNITS = 40, 15, 6, 5
 
@@ -144,6 +144,7 @@ def flags(imdb_dir, out):
             "--phrase-negative", "w3 w4", "--filler", "w5 w6 w7", "--out", str(out)]
 
 
+@pytest.mark.slow
 def test_end_to_end_reads_vocabulary_and_length_from_the_saved_model(imdb_dir, tmp_path, capsys):
     model = day1_model(imdb_dir, tmp_path)
     metrics = day2.main(flags(imdb_dir, tmp_path / "out") + ["--model", str(model), str(model)])
@@ -152,12 +153,14 @@ def test_end_to_end_reads_vocabulary_and_length_from_the_saved_model(imdb_dir, t
         assert (tmp_path / "out" / name).stat().st_size > 0
         assert f"wrote {tmp_path / 'out' / name}" in printed
     saved = json.loads((tmp_path / "out" / "metrics.json").read_text())
-    m = saved["models"]["day1"]
+    assert list(saved["models"]) == ["SimpleRNN seed 0", "SimpleRNN seed 0 #2"]   # named twice: kept apart
+    m = saved["models"]["SimpleRNN seed 0"]
+    assert m["identity"]["trained"] and m["path"] == str(model)
     assert m["vocab_size"] == 100 and m["maxlen"] == 20
     assert len(m["grad_norm_median_per_step"]) == 20
     assert m["memory"]["ns"] == [n for n in day2.N_GRID if n <= 15]
     assert m["grad_ratio_first_to_last"]["median"] == pytest.approx(
-        metrics["models"]["day1"]["grad_ratio_first_to_last"]["median"])
+        metrics["models"]["SimpleRNN seed 0"]["grad_ratio_first_to_last"]["median"])
     assert "tensorflow" in saved["conditions"]
 
 
@@ -170,14 +173,14 @@ def test_no_model_says_which_command_makes_one_and_trains_nothing(imdb_dir, tmp_
 
 def test_help_lists_only_day2_flags(capsys):
     with pytest.raises(SystemExit):
-        day2.main(["--help"])
+        cli.run(day2.main, ["--help"])
     printed = capsys.readouterr().out
     assert "--model" in printed and "--epochs" not in printed and "--learning-rate" not in printed
 
 
 def exit_code_and_error(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        day2.main(argv)
+        cli.run(day2.main, argv)
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1, err
     return exit_info.value.code, err[0]
@@ -235,7 +238,8 @@ def test_day1_model_in_any_compile_state_or_format_is_analysed(state, imdb_dir, 
 
 
 def test_out_of_vocabulary_phrase_exits_2_naming_the_words(imdb_dir, tmp_path, capsys):
-    model = day1_model(imdb_dir, tmp_path)
+    model = tmp_path / "m.keras"
+    day1.build_model(100, 20, embed_dim=4, units=3).save(model)
     argv = flags(imdb_dir, tmp_path / "out") + ["--model", str(model)]
     argv[argv.index("--phrase-positive") + 1] = "w1 popcorn w2 zzz"
     code, err = exit_code_and_error(argv, capsys)

@@ -6,6 +6,8 @@ import json
 import numpy as np
 import pytest
 
+from rnn_days import cli
+
 import day3_lstm_numpy as lstm
 from gradcheck import numerical_gradient, rel_error, shape_id
 from rnn_days.bridge import keras_lstm
@@ -19,7 +21,7 @@ def problem(N, T, D, H, seed=0, forget_bias=1.0, dtype=np.float64):
     params = lstm.init_params(D, H, rng, forget_bias, dtype)
     params["b"] = (params["b"] + 0.3 * rng.standard_normal(4 * H)).astype(dtype)
     params["b_y"] = (0.1 * rng.standard_normal(1)).astype(dtype)
-    x, y, _, _ = lstm.make_batch(N, T, D, H, rng, dtype)
+    x, y, _ = lstm.make_batch(N, T, D, H, rng, dtype)
     h0 = (0.5 * rng.standard_normal((N, H))).astype(dtype)
     c0 = rng.standard_normal((N, H)).astype(dtype)
     return x, y, h0, c0, params
@@ -245,7 +247,88 @@ def test_lstm_script_leaves_out_a_day2_json_of_another_batch(tmp_path, capsys):
                                   ["--truncate", "0"], ["--seed", "-2"]])
 def test_lstm_bad_flags_exit_2_with_one_line(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        lstm.main(argv)
+        cli.run(lstm.main, argv)
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and argv[0] in err[0]
+
+
+# --- every per-step gradient against TensorFlow autodiff (float64); the direct path; Day 2's batch ----------------
+
+def tf_lstm_step_gradients(x, y, h0, c0, params):
+    """dL/dz_t, dL/dh_t and dL/dc_t for every step from tf.GradientTape on the LSTM written in TensorFlow ops
+    (float64), each intermediate watched before its use. Each (N, T, .)."""
+    import tensorflow as tf
+    P = {k: tf.constant(v) for k, v in params.items()}
+    H = h0.shape[1]
+    xt, h, c = tf.constant(x), tf.constant(h0), tf.constant(c0)
+    zs, hs, cs = [], [], []
+    with tf.GradientTape() as tape:
+        for t in range(x.shape[1]):
+            z = xt[:, t] @ P["W_x"] + h @ P["W_h"] + P["b"]
+            tape.watch(z)
+            i, f = tf.sigmoid(z[:, :H]), tf.sigmoid(z[:, H:2 * H])
+            g, o = tf.tanh(z[:, 2 * H:3 * H]), tf.sigmoid(z[:, 3 * H:])
+            c = f * c + i * g
+            tape.watch(c)
+            h = o * tf.tanh(c)
+            tape.watch(h)
+            zs.append(z)
+            cs.append(c)
+            hs.append(h)
+        logit = (h @ P["W_hy"] + P["b_y"])[:, 0]
+        loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.constant(y), logit))
+    dz, dh, dc = tape.gradient(loss, [zs, hs, cs])
+    return tuple(np.stack([g.numpy() for g in d], axis=1) for d in (dz, dh, dc))
+
+
+def wrong_steps(ours, reference, tol=1e-10):
+    return [t + 1 for t in range(ours.shape[1]) if rel_error(ours[:, t], reference[:, t]) > tol]
+
+
+@pytest.mark.parametrize("shape", [(3, 8, 4, 5), (1, 1, 2, 3)], ids=shape_id)
+def test_lstm_every_step_s_dz_dh_dc_equal_tensorflow(shape):
+    x, y, h0, c0, params = problem(*shape)
+    grads = lstm.backward(lstm.forward(x, y, h0, c0, params)[1])
+    dz, dh, dc = tf_lstm_step_gradients(x, y, h0, c0, params)
+    assert not wrong_steps(grads["z"], dz), "dL/dz_t is off at these steps"
+    assert not wrong_steps(grads["h"], dh), "dL/dh_t is off at these steps"
+    assert not wrong_steps(grads["c"], dc), "dL/dc_t is off at these steps"
+
+
+def direct_path_by_loop(dc_T, f, window):
+    """||dL/dc_T * f_T * f_(T-1) * ... * f_(t+1)|| for t = 1..T, one step at a time; 0 before the window."""
+    T = len(f)
+    norms, carried = np.zeros(T), dc_T.copy()
+    for t in range(T, 0, -1):
+        norms[t - 1] = np.linalg.norm(carried) if t > T - window else 0.0
+        carried = carried * f[t - 1]          # from c_t to c_(t-1): multiply by f_t
+    return norms
+
+
+@pytest.mark.parametrize("truncate", [None, 5])
+def test_lstm_direct_path_alone_is_the_product_of_the_forget_gates(truncate):
+    N, T, D, H = 3, 30, 4, 8
+    result = lstm.measure(1.0, seed=2, N=N, T=T, D=D, H=H, truncate=truncate)
+    x, y, h0, c0, params = lstm.batch_and_params(1.0, 2, N, T, D, H)
+    loss, cache = lstm.forward(x, y, h0, c0, params)
+    dc_T = lstm.backward(cache, truncate)["c"][:, -1]
+    expected = direct_path_by_loop(dc_T, cache["f"][1:], truncate or T)
+    np.testing.assert_allclose(result["dc_direct_path_norm"], expected, rtol=1e-12, atol=0)
+    if truncate:   # the error never reaches the steps before the window, on either path
+        assert result["ratio_c_direct_path_first_to_last"] == 0 == result["ratio_c_first_to_last"]
+
+
+def test_lstm_reads_exactly_day2_s_batch():
+    """The LSTM figure compares like with like: the batch is Day 2's, drawn first, the weights after it."""
+    import day2_bptt_numpy as bptt
+    N, T, D, H = 2, 7, 3, 4
+    x, y, h0, c0, _ = lstm.batch_and_params(3.0, 11, N, T, D, H)
+    rng = np.random.default_rng(11)
+    x2 = rng.standard_normal((N, T, D))
+    y2 = rng.integers(0, 2, N).astype(np.float64)
+    np.testing.assert_array_equal(x, x2)
+    np.testing.assert_array_equal(y, y2)
+    rng = np.random.default_rng(11)
+    np.testing.assert_array_equal(bptt.make_batch(N, T, D, H, rng, np.float64)[0], x)
+    assert not h0.any() and not c0.any()

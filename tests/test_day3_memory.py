@@ -5,6 +5,8 @@ import json
 import numpy as np
 import pytest
 
+from rnn_days import cli
+
 import day3_memory as memory
 
 
@@ -54,18 +56,16 @@ def test_same_seed_same_data_and_every_cell_sees_it():
 
 
 def test_horizon_is_the_largest_lag_whose_median_passes():
-    class Args:
-        tasks, cells, lags = ["recall"], ["lstm"], {"recall": [10, 20, 50]}
     runs = [{"task": "recall", "cell": "lstm", "T": T, "accuracy": a}
             for T, accs in ((10, (1, 1, 0.5)), (20, (0.95, 0.5, 0.92)), (50, (0.5, 0.6, 0.95))) for a in accs]
-    s = memory.summarise(runs, Args)["recall"]["lstm"]
+    s = memory.summarise(runs, ["recall"], ["lstm"], {"recall": [10, 20, 50]})["recall"]["lstm"]
     assert s["horizon"] == s["horizon_contiguous"] == 20 and s["points"]["50"]["median"] == 0.6
     runs += [{"task": "recall", "cell": "lstm", "T": 100, "accuracy": a} for a in (1, 1, 0.5)]
-    Args.lags = {"recall": [10, 20, 50, 100]}
-    s = memory.summarise(runs, Args)["recall"]["lstm"]
+    s = memory.summarise(runs, ["recall"], ["lstm"], {"recall": [10, 20, 50, 100]})["recall"]["lstm"]
     assert s["horizon"] == 100 and s["horizon_contiguous"] == 20   # a failure at 50 comes before a success
 
 
+@pytest.mark.slow
 def test_quick_grid_writes_figure_and_json_and_learns_a_short_lag(tmp_path, capsys):
     summary = memory.main(["--quick", "--out", str(tmp_path)])
     printed = capsys.readouterr().out
@@ -75,17 +75,17 @@ def test_quick_grid_writes_figure_and_json_and_learns_a_short_lag(tmp_path, caps
     assert len(data["runs"]) == 2 * 3 * 2 * 2                    # tasks x cells x lags x seeds
     for task in ("recall", "adding"):
         for cell in memory.CELLS:
-            short = summary[task][cell]["points"][str(memory.QUICK_LAGS[task][0])]
+            short = summary[task][cell]["points"][str(memory.QUICK["lags"][task][0])]
             assert short["min"] > memory.CHANCE[task] + 0.3, (task, cell, short)
 
 
 @pytest.mark.parametrize("argv", [["--recall-lags", "1"], ["--adding-lags", "10,x"], ["--cells", "rnn"],
                                   ["--tasks", ""], ["--cells", "lstm,lstm"], ["--steps", "0"], ["--workers", "0"],
-                                  ["--batch", "99999"], ["--learning-rate", "2"], ["--seeds", "0"],
+                                  ["--seeds", "101"], ["--workers", "17"], ["--seeds", "0"],
                                   ["--forget-bias", "nan"], ["--forget-bias", "30"]])
 def test_bad_flags_exit_2_with_one_line(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        memory.main(argv)
+        cli.run(memory.main, argv)
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and argv[0] in err[0]
@@ -98,6 +98,7 @@ def test_lstm_forget_bias_sets_only_the_forget_gate_slice():
     assert memory.build_model("gru", "adding", 10, 4, 3.0).layers[0].cell.bias.shape == (2, 12)  # GRU: untouched
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_the_workers_with_one_line_and_exit_130(tmp_path):
     """Ctrl-C during the grid: one line, exit 130, no worker left running, no output folder."""
     import os
@@ -120,3 +121,15 @@ def test_ctrl_c_stops_the_workers_with_one_line_and_exit_130(tmp_path):
     assert process.returncode == 130
     assert err.strip().splitlines() == ["interrupted; previous outputs kept"]
     assert not (tmp_path / "out").exists()
+
+
+def test_quick_leaves_the_flags_given_beside_it_alone(tmp_path, monkeypatch):
+    seen = {}
+
+    def fake_grid(tasks, cells, lags, seeds, steps, forget_bias, workers):
+        seen.update(lags=lags, seeds=seeds, steps=steps)
+        raise KeyboardInterrupt   # stop before any training
+    monkeypatch.setattr(memory, "run_grid", fake_grid)
+    with pytest.raises(KeyboardInterrupt):
+        memory.main(["--quick", "--recall-lags", "7,9", "--seeds", "1", "--out", str(tmp_path)])
+    assert seen == {"lags": {"recall": [7, 9], "adding": [5, 20]}, "seeds": [0], "steps": 300}

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from rnn_days import results
+from tools import notes_results as results
 
 NOTES = {os.path.basename(p): open(p, encoding="utf-8").read() for p in results.NOTES}
 
@@ -23,7 +23,7 @@ def test_notes_have_the_results_tables():
                          len(v) < 20 else "")
 def test_notes_table_equals_the_committed_results(note, name, body):
     assert body == results.RENDER[name](), (f"{note}: table {name} differs from notes/results/; regenerate it with "
-                                            "`python -m rnn_days.results tables`")
+                                            "`python -m tools.notes_results tables`")
 
 
 def test_notes_table_check_fails_on_one_changed_digit():
@@ -36,6 +36,7 @@ def test_notes_table_check_fails_on_one_changed_digit():
 REAL = os.environ.get("IMDB_DATA_DIR")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not REAL, reason="IMDB_DATA_DIR is not set: the fresh-run check trains on the real IMDB")
 def test_fresh_seed0_run_lands_inside_the_ranges_the_notes_state(tmp_path):
     import day1_tensorflow as day1
@@ -51,6 +52,7 @@ def test_fresh_seed0_run_lands_inside_the_ranges_the_notes_state(tmp_path):
     assert not outside, f"fresh seed-0 values outside the notes' ranges (value, lo, hi): {outside}"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not REAL, reason="IMDB_DATA_DIR is not set: the fresh-run check trains on the real IMDB")
 def test_fresh_lstm_seed0_run_lands_inside_the_ranges_the_day3_notes_state(tmp_path):
     import day3_tensorflow as day3

@@ -21,7 +21,7 @@ SMALL_DAY1 = ["--epochs", "1", "--maxlen", "20", "--vocab-size", "100", "--batch
 
 def one_line_exit(func, argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        cli.run(lambda: func(argv))
+        cli.run(func, argv)
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1, err
     return exit_info.value.code, err[0]
@@ -33,6 +33,7 @@ def snapshot(folder):
 
 # --- 1. a failed or interrupted rerun keeps the previous outputs ------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("failure", [OSError(28, "No space left on device"), KeyboardInterrupt()],
                          ids=["disk-full", "ctrl-c"])
 def test_failed_rerun_leaves_previous_outputs_byte_identical(failure, imdb_dir, tmp_path, monkeypatch, capsys):

@@ -1,16 +1,16 @@
 """The numbers the notes quote: collected from the scripts' JSON into notes/results/, and the notes' tables built
 from them, so the text cannot drift from the data.
 
-    python -m rnn_days.results day1 runs/day1_seed{0,1,2,3,4} --out notes/results/day1_seeds.json
-    python -m rnn_days.results day1 runs/day1_post_seed{0,1,2,3,4} --out notes/results/day1_post.json
-    python -m rnn_days.results day2 runs/day2_models/metrics.json --out notes/results/day2_models.json
-    python -m rnn_days.results day1 runs/day3_lstm_seed{0,1,2,3,4} --out notes/results/day3_lstm_seeds.json
-    python -m rnn_days.results day1 runs/day3_gru_seed{0,1,2,3,4} --out notes/results/day3_gru_seeds.json
+    python -m tools.notes_results day1 runs/day1_seed{0,1,2,3,4} --out notes/results/day1_seeds.json
+    python -m tools.notes_results day1 runs/day1_post_seed{0,1,2,3,4} --out notes/results/day1_post.json
+    python -m tools.notes_results day2 runs/day2_models/metrics.json --out notes/results/day2_models.json
+    python -m tools.notes_results day1 runs/day3_lstm_seed{0,1,2,3,4} --out notes/results/day3_lstm_seeds.json
+    python -m tools.notes_results day1 runs/day3_gru_seed{0,1,2,3,4} --out notes/results/day3_gru_seeds.json
     (notes/day3.md gives the commands of every other Day-3 file)
-    python -m rnn_days.results many runs/day3_numpy_seed{0,1,2,3,4}/gradient_paths.json \
+    python -m tools.notes_results many runs/day3_numpy_seed{0,1,2,3,4}/gradient_paths.json \
         --out notes/results/day3_gradient_paths.json
-    python -m rnn_days.results copy runs/day3_inside/metrics.json --out notes/results/day3_inside.json
-    python -m rnn_days.results tables        # rewrite every table between <!-- table: NAME --> markers in notes/
+    python -m tools.notes_results copy runs/day3_inside/metrics.json --out notes/results/day3_inside.json
+    python -m tools.notes_results tables        # rewrite every table between <!-- table: NAME --> markers in notes/
 
 tests/test_notes.py checks that every marked table in the notes equals what `render` builds from the committed
 files, and (slow, with IMDB_DATA_DIR) that a fresh seed-0 run lands inside the ranges the notes state.
@@ -27,7 +27,7 @@ import numpy as np
 from rnn_days import cli
 from rnn_days.conditions import describe
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tools/ sits in the repo root
 RESULTS = os.path.join(ROOT, "notes", "results")
 NOTES = [os.path.join(ROOT, "notes", name) for name in ("day1.md", "day2.md", "day3.md")]
 MARKER = re.compile(r"<!-- table: (\w+) -->\n(.*?)<!-- /table -->", re.S)
@@ -497,9 +497,9 @@ def main(argv=None):
          "many": collect_many}[argv[0]](inputs, out)
         print(f"wrote {out}")
     else:
-        cli.fail("usage: python -m rnn_days.results day1 FOLDER... --out FILE | day2 METRICS --out FILE | "
-                 "copy FILE --out FILE | many FILE... --out FILE | tables", status=2)
+        raise cli.UsageError("usage: python -m tools.notes_results day1 FOLDER... --out FILE | day2 METRICS --out FILE | "
+                             "copy FILE --out FILE | many FILE... --out FILE | tables")
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

@@ -1,0 +1,207 @@
+"""Day 3 (Keras): a look inside trained LSTMs and GRUs -- what they do with the error and with a phrase.
+
+What it shows, on saved Day-3 models (day3_tensorflow.py) beside Day-1 SimpleRNNs, as Day 2 did for the SimpleRNN:
+||dL/dh_t|| and ||dL/dc_t|| through time on full-length test reviews (from the trained layer's own cell run step by
+step under tf.GradientTape), the mean forget gate f_t at every word, the product of the forget gates along the
+direct path c_1 -> c_T, and the real-text memory probe (a strong phrase written N words before the end).
+
+    python day3_tensorflow.py --seed 0 --out runs/day3_lstm_seed0          # first train a model
+    python day3_inside.py --model runs/day3_lstm_seed0/model.keras --compare runs/day1/model.keras
+
+Result: it varies from model to model; the across-model table is in notes/day3.md, section 5.
+Outputs (in --out, default runs/day3_inside/): inside.png, memory.png, metrics.json.
+"""
+import os
+
+import numpy as np
+
+from rnn_days import cli, imdb, probe
+from rnn_days.conditions import conditions
+
+tf, keras = cli.import_tensorflow()
+OUT_OF_MEMORY = "lower --num-reviews"
+DAY3_MODEL = os.path.join("runs", "day3", "model.keras")
+LINE_STYLE = {"LSTM": "-", "GRU": "-.", "SimpleRNN": ":"}  # in the figures
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 1. Inside the trained network: the error through time, the forget gates, the memory of a phrase
+# ---------------------------------------------------------------------------------------------------------------
+
+def states_through_time(model, x, y, batch_size=250):
+    """Run the trained layer's own cell step by step under tf.GradientTape, for reviews x (N, T) with labels y (N,).
+
+    Returns {"h": ||dL_n/dh_t||, "c": ||dL_n/dc_t|| (LSTM only), "f": mean over units of f_t (LSTM only)}, each
+    (N, T). dL/dc_t is the total derivative -- both paths out of c_t, into h_t and into c_{t+1} -- because the tape
+    sees every use of the tensor c_t. L_n is review n's cross-entropy from the logit (as in Day 2).
+    """
+    embedding, rnn, dense = model.layers
+    cell, is_lstm = rnn.cell, isinstance(rnn, keras.layers.LSTM)
+    H = cell.units
+    out = {"h": [], "c": [], "f": []} if is_lstm else {"h": []}
+    for start in range(0, len(x), batch_size):
+        xs = embedding(x[start:start + batch_size])                            # (n, T, D)
+        states = [tf.zeros((xs.shape[0], H))] * (2 if is_lstm else 1)           # h_0 = c_0 = 0, as in Keras
+        hs, cs, fs = [], [], []
+        with tf.GradientTape() as tape:
+            for t in range(xs.shape[1]):
+                if is_lstm:
+                    with tape.stop_recording():                                # f_t, for the record only: (2)
+                        fs.append(tf.sigmoid(xs[:, t] @ cell.kernel[:, H:2 * H]
+                                             + states[0] @ cell.recurrent_kernel[:, H:2 * H] + cell.bias[H:2 * H]))
+                _, states = cell(xs[:, t], states)                             # one step of (1)-(4)
+                hs.append(states[0])
+                cs.append(states[-1])
+            z = states[0] @ dense.kernel + dense.bias                          # logit of P(positive)
+            labels = tf.constant(y[start:start + batch_size, None], tf.float32)
+            loss = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(labels, z))
+        dh, dc = tape.gradient(loss, [hs, cs])
+        out["h"].append(np.stack([tf.norm(g, axis=1).numpy() for g in dh], axis=1))
+        if is_lstm:
+            out["c"].append(np.stack([tf.norm(g, axis=1).numpy() for g in dc], axis=1))
+            out["f"].append(np.stack([tf.reduce_mean(f, axis=1).numpy() for f in fs], axis=1))
+            out.setdefault("log_f_sum", []).append(tf.add_n([tf.math.log(f) for f in fs[1:]]).numpy())
+    return {k: np.concatenate(v).astype(np.float64) for k, v in out.items()}
+
+
+def look_inside(model, x, y, phrases):
+    """Every measurement of section 2 on one model, on full-length reviews x with labels y."""
+    s = states_through_time(model, x, y)
+    m = {"cell": type(model.layers[1]).__name__, "reviews_used": int(len(x)),
+         "grad_h_ratio_first_to_last": probe.ratio_stats(s["h"][:, 0] / s["h"][:, -1]),
+         "grad_h_median_per_step": np.median(s["h"], axis=0).tolist()}
+    if "c" in s:
+        # the direct path from c_1 to c_T keeps prod_{t=2}^{T} f_t of the error: its mean over reviews and units
+        direct = np.exp(s["log_f_sum"])
+        m.update({"grad_c_ratio_first_to_last": probe.ratio_stats(s["c"][:, 0] / s["c"][:, -1]),
+                  "grad_c_median_per_step": np.median(s["c"], axis=0).tolist(),
+                  "forget_mean_per_step": s["f"].mean(axis=0).tolist(),
+                  "forget_mean_after_10_steps": float(s["f"][:, 10:].mean()),
+                  "direct_path_gain_1_to_T_mean": float(direct.mean()),
+                  "direct_path_units_keeping_half": float(np.mean(direct >= 0.5))})
+    m["memory"] = probe.real_text_memory(model, x, y, phrases,
+                                         [n for n in probe.N_GRID if n <= x.shape[1] - 5])
+    return m
+
+
+def plot_inside(per_model, path):
+    """Median ||dL/dh_t|| of every model; ||dL/dc_t|| and the mean forget gate of the LSTMs."""
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
+    for label, m in per_model.items():
+        T = len(m["grad_h_median_per_step"])
+        t = np.arange(1, T + 1)
+        ls = LINE_STYLE[m["cell"]]
+        axes[0].semilogy(t, m["grad_h_median_per_step"], ls=ls, label=f"{label}: median ratio "
+                         f"{m['grad_h_ratio_first_to_last']['median']:.2g}")
+        if "grad_c_median_per_step" in m:
+            axes[1].semilogy(t, m["grad_c_median_per_step"], ls=ls, label=f"{label}: median ratio "
+                             f"{m['grad_c_ratio_first_to_last']['median']:.2g}")
+            axes[2].plot(t, m["forget_mean_per_step"], ls=ls,
+                         label=f"{label}: mean {m['forget_mean_after_10_steps']:.2f}")
+    titles = (r"median $\|\partial L/\partial h_t\|$ (ratio: word 1 / last word)",
+              r"LSTM: median $\|\partial L/\partial c_t\|$", r"LSTM: mean forget gate $f_t$ over reviews and units")
+    for ax, title in zip(axes, titles):
+        ax.set(xlim=(T, 1), xlabel=f"word t (the loss is read after word {T}, on the left)", title=title)
+        ax.grid(alpha=0.3, which="both")
+        if ax.get_legend_handles_labels()[0]:  # no LSTM among the models: the two LSTM panels stay empty
+            ax.legend(fontsize=7)
+    axes[2].set_ylim(0, 1)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_memory(per_model, path):
+    """The real-text memory probe, one line per model, 95% CI bands."""
+    import matplotlib.pyplot as plt
+    keys = ("positive phrase, negative reviews", "negative phrase, positive reviews")
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
+    for ax, key in zip(axes, keys):
+        probe.plot_memory_panel(ax, per_model, key, lambda m: LINE_STYLE[m["cell"]])
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2. Every model, then the script
+# ---------------------------------------------------------------------------------------------------------------
+
+def analyse(entries, data_dir, phrase_texts, num_reviews):
+    """Look inside every model of `entries` (from probe.open_models). Returns {label: measurements}."""
+    word_index = imdb.load_word_index(data_dir)
+    for e in entries:  # the phrases must be words of every model's vocabulary: checked before any measuring
+        probe.encode_phrases(phrase_texts, word_index, e["model"].layers[0].input_dim, e["model"].input_shape[1])
+    per_model = {}
+    for e in entries:
+        model = e["model"]
+        print(f"Looking inside {e['label']} ...", flush=True)
+        vocab_size, maxlen = model.layers[0].input_dim, model.input_shape[1]
+        x_test, y_test = probe.test_data(data_dir, vocab_size, maxlen)
+        x, y = probe.full_length_reviews(x_test, y_test, num_reviews)
+        if len(x) == 0:
+            raise cli.Failure(f"no test review fills all {maxlen} positions of {e['path']}")
+        m = look_inside(model, x, y, probe.encode_phrases(phrase_texts, word_index, vocab_size, maxlen))
+        m["test_accuracy"] = float(np.mean((probe.predict(model, x_test) >= 0.5) == (y_test == 1)))
+        per_model[e["label"]] = dict(m, identity=e["identity"], path=e["path"])
+        print_inside(m)
+    return per_model
+
+
+def print_inside(m):
+    g = m["grad_h_ratio_first_to_last"]
+    line = f"  {m['cell']}: ||dL/dh_1|| / ||dL/dh_T|| median {g['median']:.3g}"
+    if "grad_c_ratio_first_to_last" in m:
+        line += (f"; ||dL/dc_1|| / ||dL/dc_T|| median {m['grad_c_ratio_first_to_last']['median']:.3g}; mean f "
+                 f"{m['forget_mean_after_10_steps']:.3f}; direct path c_1 -> c_T keeps on average "
+                 f"{m['direct_path_gain_1_to_T_mean']:.3g}")
+    print(line)
+    for key, c in m["memory"]["curves"].items():
+        print(f"  {key}: effect at N = 0 {c['mean'][0]:+.3f}; half-life {c['half_life']}")
+
+
+def make_parser():
+    parser = cli.Parser(__doc__)
+    parser.add_argument("--model", nargs="+", default=[DAY3_MODEL],
+                        help="saved Day-3 model(s) (LSTM or GRU) to look inside (default %(default)s)")
+    parser.add_argument("--compare", nargs="*", default=None,
+                        help=f"Day-1 SimpleRNN model(s) to look inside beside them (default {probe.DAY1_MODEL} when "
+                             "it exists; --compare with no path: none)")
+    parser.add_data_dir()
+    parser.add_argument("--num-reviews", type=cli.positive_int, default=1000,
+                        help="full-length test reviews for the look inside (default %(default)s)")
+    parser.add_argument("--phrase-positive", default=probe.POSITIVE, help="the positive phrase (default %(default)r)")
+    parser.add_argument("--phrase-negative", default=probe.NEGATIVE, help="the negative phrase (default %(default)r)")
+    parser.add_out(os.path.join("runs", "day3_inside"))
+    return parser
+
+
+def main(argv=None):
+    args = make_parser().parse_args(argv)
+    probe.check_paths(args.model, "--model")
+    probe.check_paths(args.compare or [], "--compare")
+    compare = args.compare
+    if compare is None:
+        compare = [probe.DAY1_MODEL] if os.path.isfile(probe.DAY1_MODEL) else []
+        if not compare:
+            print(f"(no {probe.DAY1_MODEL}: no Day-1 SimpleRNN beside it; make one with `python day1_tensorflow.py`, "
+                  "or pass --compare PATH)")
+    entries = (probe.open_models(args.model, ("LSTM", "GRU"), "day3_tensorflow.py", "--model")
+               + probe.open_models(compare, ("SimpleRNN",), "day1_tensorflow.py", "--compare"))
+    phrase_texts = {"positive": ("--phrase-positive", args.phrase_positive),
+                    "negative": ("--phrase-negative", args.phrase_negative)}
+    per_model = analyse(entries, args.data_dir, phrase_texts, args.num_reviews)
+    with cli.Outputs(args.out) as out:
+        plot_inside(per_model, out.path("inside.png"))
+        plot_memory(per_model, out.path("memory.png"))
+        cli.write_json({"inside": per_model, "settings": vars(args), "conditions": conditions()},
+                       out.path("metrics.json"))
+    for path in out.written():
+        print(f"wrote {path}")
+    return per_model
+
+
+if __name__ == "__main__":
+    cli.run(main)
