@@ -147,7 +147,29 @@ def analyse(entries, data_dir, phrase_texts, num_reviews):
         m["test_accuracy"] = float(np.mean((probe.predict(model, x_test) >= 0.5) == (y_test == 1)))
         per_model[e["label"]] = dict(m, identity=e["identity"], path=e["path"])
         print_inside(m)
+        if m["cell"] == "LSTM":
+            print_among_notes(m)
     return per_model
+
+
+def headline(m):
+    """The values notes/day3.md tabulates over its trained LSTMs, for one LSTM: name -> (value, format)."""
+    return {"test accuracy": (m["test_accuracy"], "{:.4f}"),
+            "median ||dL/dh_1|| / ||dL/dh_T||": (m["grad_h_ratio_first_to_last"]["median"], "{:.2g}"),
+            "median ||dL/dc_1|| / ||dL/dc_T||": (m["grad_c_ratio_first_to_last"]["median"], "{:.2g}"),
+            "mean forget gate": (m["forget_mean_after_10_steps"], "{:.3f}")}
+
+
+def print_among_notes(m):
+    """Where this LSTM sits among the trained LSTMs of notes/day3.md, and which conclusions do not depend on it."""
+    references = probe.reference_models("day3_inside.json", "inside", "LSTM")
+    if not references:
+        return
+    print(f"  Beside the {len(references)} trained LSTMs of notes/day3.md:")
+    for name, (value, fmt) in headline(m).items():
+        print("    " + probe.among(name, value, [headline(r)[name][0] for r in references.values()], fmt))
+    print(f"  {probe.WHY_IT_VARIES} What does not depend on it: the LSTM's error still shrinks on its way back "
+          "through the review (it is not immune), and its forget gates stay near where Keras starts them.")
 
 
 def print_inside(m):
@@ -188,6 +210,7 @@ def main(argv=None):
         if not compare:
             print(f"(no {probe.DAY1_MODEL}: no Day-1 SimpleRNN beside it; make one with `python day1_tensorflow.py`, "
                   "or pass --compare PATH)")
+    cli.check_writable(args.out)   # before the work, not after it
     entries = (probe.open_models(args.model, ("LSTM", "GRU"), "day3_tensorflow.py", "--model")
                + probe.open_models(compare, ("SimpleRNN",), "day1_tensorflow.py", "--compare"))
     phrase_texts = {"positive": ("--phrase-positive", args.phrase_positive),

@@ -304,6 +304,7 @@ def main(argv=None):
                 "steps": chosen["steps"], "forget_bias": args.forget_bias, "workers": args.workers, "quick": args.quick,
                 "hidden": HIDDEN, "learning_rate": LEARNING_RATE, "batch": BATCH, "check_every": CHECK_EVERY,
                 "val_size": VAL_SIZE, "eval_size": EVAL_SIZE}
+    cli.check_writable(args.out)   # before the work, not after it
     start = time.perf_counter()
     print(f"{len(args.tasks)} task(s) x {len(args.cells)} cell(s) x {sum(len(lags[t]) for t in args.tasks)} "
           f"lag(s) x {len(seeds)} seed(s), at most {settings['steps']} steps each, {args.workers} worker(s)",

@@ -28,7 +28,8 @@ def main(argv=None):
     parser.add_argument("--threads", type=cli.positive_int, default=2,
                         help="TensorFlow intra- and inter-op threads, and BLAS threads (default %(default)s)")
     parser.add_seed()
-    parser.add_argument("--json", default=None, help="also write the result to this JSON file")
+    parser.add_argument("--json", type=race.cli.json_file, default=None,
+                        help="also write the result to this JSON file")
     args = parser.parse_args(argv)
     set_threads(args.threads)
     print(f"conditions: {describe(conditions())}")

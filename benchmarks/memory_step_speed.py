@@ -59,7 +59,8 @@ def main(argv=None):
     parser = race.cli.Parser(__doc__)
     parser.add_argument("--steps", type=race.cli.positive_int, default=40, help="timed steps (default %(default)s)")
     parser.add_argument("--seq-len", type=race.cli.positive_int, default=100, help="T (default %(default)s)")
-    parser.add_argument("--json", default=None, help="also write the result to this JSON file")
+    parser.add_argument("--json", type=race.cli.json_file, default=None,
+                        help="also write the result to this JSON file")
     parser.add_argument("--one", default=None, help=argparse_hidden())
     args = parser.parse_args(argv)
     if args.one:  # the child process: one setting
@@ -70,7 +71,11 @@ def main(argv=None):
     for jit, threads in SETTINGS:
         out = subprocess.run([sys.executable, os.path.join(HERE, "memory_step_speed.py"), "--steps", str(args.steps),
                               "--seq-len", str(args.seq_len), "--one", f"{int(jit)},{threads}"],
-                             capture_output=True, text=True, check=True)
+                             capture_output=True, text=True)
+        if out.returncode != 0:   # the child's own one-line error, passed on
+            lines = (out.stderr.strip() or f"exit status {out.returncode}").splitlines()
+            raise race.cli.Failure(f"the timing run (XLA {'on' if jit else 'off'}, {threads} threads) failed: "
+                                   f"{lines[-1]}")
         seconds = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append({"xla": jit, "threads": threads, "ms_per_step": 1e3 * seconds,
                      "us_per_model_timestep": 1e6 * seconds / 3 / args.seq_len})

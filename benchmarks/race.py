@@ -24,7 +24,7 @@ def make_parser(doc):
     parser.add_argument("--threads", type=cli.positive_int, default=1,
                         help="threads for both NumPy's BLAS and TensorFlow (default %(default)s)")
     parser.add_seed()
-    parser.add_argument("--json", default=None, help="also write the result to this JSON file")
+    parser.add_argument("--json", type=cli.json_file, default=None, help="also write the result to this JSON file")
     return parser
 
 

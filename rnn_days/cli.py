@@ -159,6 +159,20 @@ def out_folder(text):
     return text
 
 
+def json_file(text):
+    """argparse type: a JSON file to write: named, not a folder, in a folder that exists and can be written."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a file, got an empty string")
+    if os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text} is a folder; name a file in it")
+    folder = os.path.dirname(os.path.abspath(text))
+    if not os.path.isdir(folder):
+        raise argparse.ArgumentTypeError(f"the folder {folder} does not exist; create it first")
+    if not os.access(folder, os.W_OK):
+        raise argparse.ArgumentTypeError(f"the folder {folder} cannot be written")
+    return text
+
+
 # --- outputs -----------------------------------------------------------------------------------------------------
 
 def _finite(value, path, bad):
@@ -179,9 +193,16 @@ def write_json(data, path):
     data = _finite(data, "$", bad)
     if bad:
         data = dict(data, non_finite=bad)
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1, allow_nan=False)
-        f.write("\n")
+    partial = f"{path}.partial-{os.getpid()}"   # written whole, then moved into place: never half a file at `path`
+    try:
+        with open(partial, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1, allow_nan=False)
+            f.write("\n")
+        os.replace(partial, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.remove(partial)
+        raise Failure(f"could not write {path}: {exc.strerror or exc}")
 
 
 class Outputs:
@@ -203,7 +224,8 @@ class Outputs:
     def __enter__(self):
         try:
             os.makedirs(self.folder, exist_ok=True)
-            self.staging = tempfile.mkdtemp(prefix=".staging-", dir=self.folder)
+            remove_stale_staging(self.folder)
+            self.staging = tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=self.folder)
         except OSError as exc:
             raise Failure(f"could not write to {self.folder}: {exc.strerror or exc}")
         return self
@@ -229,6 +251,39 @@ class Outputs:
         return [os.path.join(self.folder, name) for name in self.names]
 
 
+def remove_stale_staging(folder):
+    """Remove the staging folders a killed run (kill -9, power loss) left in `folder`: those whose process is gone."""
+    for name in os.listdir(folder):
+        parts = name.split("-")
+        if not (name.startswith(".staging-") and len(parts) >= 3 and parts[1].isdigit()):
+            continue
+        try:
+            os.kill(int(parts[1]), 0)   # signal 0: only asks whether the process exists
+            alive = True
+        except ProcessLookupError:
+            alive = False
+        except PermissionError:
+            alive = True
+        if not alive:
+            shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+
+
+def check_writable(folder):
+    """Fail now, before minutes of work, if the output folder could not be written then; creates nothing."""
+    existing = os.path.abspath(folder)
+    while not os.path.exists(existing):   # the nearest part of the path that exists must be a writable folder
+        existing = os.path.dirname(existing)
+    try:
+        if not os.path.isdir(existing):
+            raise NotADirectoryError(20, f"{existing} is a file")
+        if os.path.exists(folder):
+            tempfile.TemporaryFile(dir=folder).close()
+        elif not os.access(existing, os.W_OK | os.X_OK):
+            raise PermissionError(13, f"{existing} cannot be written")
+    except OSError as exc:
+        raise Failure(f"could not write to {folder}: {exc.strerror or exc}")
+
+
 # --- TensorFlow start-up -------------------------------------------------------------------------------------------
 
 @contextlib.contextmanager
@@ -244,7 +299,7 @@ def native_stderr_hidden():
         os.dup2(sink.fileno(), 2)
         try:
             yield
-        except BaseException:
+        except Exception:
             os.dup2(saved, 2)
             sink.seek(0)
             sys.stderr.write(sink.read().decode(errors="replace"))
@@ -255,12 +310,25 @@ def native_stderr_hidden():
 
 
 def import_tensorflow():
-    """Import TensorFlow and Keras quietly, with matplotlib drawing headless. Returns (tf, keras)."""
+    """Import TensorFlow and Keras quietly, with matplotlib drawing headless. Returns (tf, keras).
+
+    The scripts need Keras's TensorFlow backend: it is pinned for this process, whatever KERAS_BACKEND or
+    ~/.keras/keras.json say. Ctrl-C during the import (it takes seconds) ends with one line and exit 130; a Keras
+    that cannot start (a broken keras.json, say) with one line and exit 1."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow: warnings and errors only
-    import matplotlib
-    matplotlib.use("Agg")
-    with native_stderr_hidden():
-        import keras
-        import tensorflow as tf
-        tf.config.list_physical_devices()  # looks for a GPU now, while its "no CUDA driver" note is hidden
+    os.environ["KERAS_BACKEND"] = "tensorflow"
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        with native_stderr_hidden():
+            import keras
+            import tensorflow as tf
+            tf.config.list_physical_devices()  # looks for a GPU now, while its "no CUDA driver" note is hidden
+    except KeyboardInterrupt:
+        print("\ninterrupted while starting; nothing was written", file=sys.stderr)
+        raise SystemExit(130)
+    except Exception as exc:
+        print(f"error: Keras/TensorFlow could not start ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+              "check ~/.keras/keras.json (or remove it) and that requirements.txt is installed", file=sys.stderr)
+        raise SystemExit(1)
     return tf, keras

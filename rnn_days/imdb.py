@@ -10,6 +10,7 @@ import json
 import os
 import pickle
 import socket
+import threading
 import zipfile
 
 import numpy as np
@@ -24,7 +25,8 @@ FILES = {  # Keras's own files and the hashes its get_file checks
     "imdb.npz": "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f",
     "imdb_word_index.json": "bfafd718b763782e994055a2d397834f",
 }
-DOWNLOAD_TIMEOUT_S, DOWNLOAD_TRIES = 20, 2  # a stalled network gives up after about 40 s
+DOWNLOAD_TIMEOUT_S, DOWNLOAD_TRIES = 20, 2  # a silent server is given up on after about 40 s
+DOWNLOAD_DEADLINE_S = 300                   # and any download, however slowly it drips, after 5 minutes
 
 
 class DataError(Failure):
@@ -75,22 +77,39 @@ def read_npz(path):
 
 
 def download(name, cache_dir=None):
-    """Keras's copy of `name` (cached in ~/.keras/datasets), with a timeout and a bounded retry. Returns its path."""
+    """Keras's copy of `name` (cached in ~/.keras/datasets), with a timeout per read, a bounded retry and an overall
+    deadline. Returns its path."""
     import keras
+
+    outcome = {}
+
+    def fetch():
+        for attempt in range(1, DOWNLOAD_TRIES + 1):
+            try:
+                outcome["path"] = keras.utils.get_file(name, origin=ORIGIN + name, file_hash=FILES[name],
+                                                       cache_dir=cache_dir)
+                return
+            except Exception as exc:  # offline, proxy, stalled server, disk full: all end the same way
+                outcome["error"] = exc
 
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)  # urllib has no timeout of its own: a silent server would hang
     try:
-        for attempt in range(1, DOWNLOAD_TRIES + 1):
-            try:
-                return keras.utils.get_file(name, origin=ORIGIN + name, file_hash=FILES[name], cache_dir=cache_dir)
-            except Exception as exc:  # offline, proxy, stalled server, disk full: all end the same way
-                error = exc
+        # a server that drips a byte now and then never trips the read timeout: the deadline ends the wait (the
+        # download thread is a daemon, gone with the process)
+        worker = threading.Thread(target=fetch, daemon=True)
+        worker.start()
+        worker.join(DOWNLOAD_DEADLINE_S)
     finally:
         socket.setdefaulttimeout(previous)
-    raise DataError(f"could not download {name} ({DOWNLOAD_TRIES} tries, {DOWNLOAD_TIMEOUT_S} s timeout; "
-                    f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}); if you are offline, "
-                    f"pass --data-dir DIR (or set IMDB_DATA_DIR) with a local imdb.npz and imdb_word_index.json")
+    if "path" in outcome:
+        return outcome["path"]
+    error = outcome.get("error")
+    why = (f"{DOWNLOAD_TRIES} tries, {DOWNLOAD_TIMEOUT_S} s timeout; {type(error).__name__}: "
+           f"{str(error).splitlines()[0] if str(error) else ''}" if error is not None and not worker.is_alive() else
+           f"not finished after {DOWNLOAD_DEADLINE_S} s")
+    raise DataError(f"could not download {name} ({why}); if you are offline, pass --data-dir DIR (or set "
+                    "IMDB_DATA_DIR) with a local imdb.npz and imdb_word_index.json")
 
 
 def _npz_path(data_dir, cache_dir=None):

@@ -105,16 +105,25 @@ def load_model(path, cells=("SimpleRNN",), maker="day1_tensorflow.py", flag="--m
                           f"{str(exc).splitlines()[0] if str(exc) else ''}); {expected}")
     layers = getattr(model, "layers", [])
     names = [type(layer).__name__ for layer in layers]
+    unusual = []
     ok = len(names) == 3 and names[0] == "Embedding" and names[1] in cells and names[2] == "Dense"
     try:
         shape = model.input_shape
         ok = (ok and len(shape) == 2 and shape[1] is not None and layers[1].built and not layers[1].return_sequences
               and not layers[1].return_state and layers[2].units == 1
               and layers[2].activation.__name__ == "sigmoid" and "int" in str(model.inputs[0].dtype))
+        # the analyses read the layer forwards, from a zero state, with both biases (as the days build it)
+        unusual = [what for what, bad in (("reads backwards (go_backwards=True)", layers[1].go_backwards),
+                                          ("stateful", layers[1].stateful),
+                                          ("without a bias", not layers[1].cell.use_bias or not layers[2].use_bias))
+                   if bad] if ok else []
     except (AttributeError, ValueError, IndexError):
         ok = False
     if not ok:
         raise cli.Failure(f"{path} cannot be analysed: {expected}")
+    if unusual:
+        raise cli.Failure(f"{path} cannot be analysed: its {names[1]} layer {' and '.join(unusual)}; {expected}, "
+                          "reading forwards, not stateful, with biases")
     return model
 
 
@@ -154,8 +163,11 @@ def open_models(paths, cells, maker, flag):
         identity = model_identity(path)
         entries.append({"path": path, "identity": identity, "label": describe_model(identity, path),
                         "model": load_model(path, cells, maker, flag)})
+    paths_of = {}
+    for e in entries:
+        paths_of.setdefault(e["label"], set()).add(e["path"])
     for e in entries:  # two different files that would get the same label: their paths tell them apart
-        if len({o["path"] for o in entries if o["label"] == e["label"]}) > 1 and e["label"] != e["path"]:
+        if len(paths_of[e["label"]]) > 1 and e["label"] != e["path"]:
             e["label"] = f"{e['label']} ({e['path']})"
     seen = {}
     for e in entries:  # the same file named twice: analysed twice, kept apart
@@ -188,3 +200,35 @@ def plot_memory_panel(ax, per_model, key, linestyle, ylabel="mean change of P(po
     ax.set(xlabel="N, words of the real review after the phrase", ylabel=ylabel)
     ax.set_title(f"Real reviews: {key}", fontsize=10)
     ax.grid(alpha=0.3)
+
+
+# --- the learner's model among the notes' models ---------------------------------------------------------------------
+
+RESULTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "notes", "results")
+WHY_IT_VARIES = ("A value outside the notes' range is expected now and then: training is chaotic (the same seed on "
+                 "another CPU or library build rounds differently and takes another path), and n models bound the "
+                 "next one only with probability (n-1)/(n+1) per value.")
+
+
+def reference_models(name, key, cell=None):
+    """The trained models of a committed results file of the notes (notes/results/NAME), {label: measurements} under
+    `key`, only those of `cell` if given; {} when the file is not there."""
+    try:
+        with open(os.path.join(RESULTS, name), encoding="utf-8") as f:
+            models = json.load(f)[key]
+    except (OSError, ValueError, KeyError):
+        return {}
+    return {label: m for label, m in models.items() if m.get("identity") and m["identity"]["trained"]
+            and (cell is None or m["identity"]["cell"] == cell)}
+
+
+def among(name, value, references, fmt="{:.3g}"):
+    """One line saying where `value` sits among the same value of the notes' models (a list)."""
+    values = sorted(v for v in references if v is not None)
+    if value is None or not values:
+        return f"{name}: no reference"
+    n, text = len(values), fmt.format(value)
+    lower = sum(v < value for v in values)
+    where = (f"below all {n}" if lower == 0 and value < values[0] else f"above all {n}" if lower == n else
+             f"{lower} of {n} lower")
+    return f"{name} {text}: {where} models of the notes (range {fmt.format(values[0])} to {fmt.format(values[-1])})"

@@ -9,6 +9,7 @@ import concurrent.futures
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections import namedtuple
 
@@ -70,10 +71,18 @@ def start_worker():
     """Each worker process: one TensorFlow thread. Two such workers keep two cores busy with less overhead than one
     process with two threads (these models are too small for one step to use two cores well)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle: it stops the workers
+    # a main process killed outright (kill -9) cannot stop its workers: each worker watches for that and ends itself
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     tf, _ = cli.import_tensorflow()
     tf.get_logger().setLevel("ERROR")  # each job compiles its own small functions: retracing is expected here
     set_threads(1)                     # TensorFlow's pools and NumPy's BLAS
+
+
+def _exit_with_parent(parent):
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _stop(signum, frame):

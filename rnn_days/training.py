@@ -49,6 +49,7 @@ def parse_flags(parser, argv=None):
         raise cli.UsageError(f"argument --vocab-size: must be > {imdb.INDEX_FROM} (indices 0-2 are reserved), "
                              f"got {args.vocab_size}")
     args.command = shlex.join(["python", parser.prog] + list(sys.argv[1:] if argv is None else argv))
+    cli.check_writable(args.out)   # before minutes of training, not after
     return args
 
 
@@ -111,8 +112,9 @@ def plot_history(history, path, title):
 def identity(model, args):
     """What this model is, for every later reader of metrics.json (Day 2 and Day 3 label models by it, never by their
     folder's name): its recurrent cell, seed, whether it was trained, and the command that made it."""
-    return {"cell": type(model.layers[1]).__name__, "seed": args.seed, "trained": args.epochs > 0,
-            "command": args.command}
+    import keras
+    cell = next((type(layer).__name__ for layer in model.layers if isinstance(layer, keras.layers.RNN)), None)
+    return {"name": model.name, "cell": cell, "seed": args.seed, "trained": args.epochs > 0, "command": args.command}
 
 
 def save(folder, model, history, results, args, title):

@@ -19,7 +19,6 @@ import json
 import math
 import os
 import re
-import shutil
 import sys
 
 import numpy as np
@@ -64,7 +63,8 @@ def collect_day1(folders, out):
 
 
 def collect_day2(path, out):
-    shutil.copyfile(path, out)  # already one row per model, with its conditions
+    with open(path, encoding="utf-8") as f:
+        cli.write_json(json.load(f), out)  # already one row per model, with its conditions
 
 
 def collect_many(paths, out):
@@ -100,154 +100,248 @@ def sig(v):
     return "n/a" if v is None else f"{v:.2g}"
 
 
+def med_range(values, fmt=None):
+    """"median (min to max)" of the values that are not None."""
+    fmt = fmt or sig
+    s = spread(values)
+    return f"{fmt(s['median'])} ({fmt(s['min'])} to {fmt(s['max'])})"
+
+
+def seeds_text(keys):
+    keys = sorted(int(k) for k in keys)
+    return f"seeds {keys[0]}–{keys[-1]}" if keys == list(range(keys[0], keys[-1] + 1)) else \
+        "seeds " + ", ".join(map(str, keys))
+
+
 def render_day1_seeds():
     d = load("day1_seeds.json")
-    rows = [[s, f4(r["test_accuracy"]), f3(r["test_loss"]), f"{r['best_epoch']} of {r['epochs_run']}",
-             ", ".join(f3(v) for v in r["val_accuracy_per_epoch"]), f"{r['train_seconds']:.1f} s"]
-            for s, r in d["runs"].items()]
-    s = d["summary"]
-    rows.append(["**median (range)**", f"**{f4(s['test_accuracy']['median'])}** ({f4(s['test_accuracy']['min'])}–"
-                 f"{f4(s['test_accuracy']['max'])})", f"{f3(s['test_loss']['median'])}", "", "",
-                 f"{s['train_seconds']['median']:.1f} s ({s['train_seconds']['min']:.1f}–"
-                 f"{s['train_seconds']['max']:.1f})"])
-    return conditions_line(d) + "\n" + table(
-        ["seed", "test accuracy", "test loss", "best epoch", "validation accuracy per epoch", "training time"], rows)
+    runs = list(d["runs"].values())
+    epochs = [r["best_epoch"] for r in runs]
+    rows = [["test accuracy", f"**{med_range([r['test_accuracy'] for r in runs], f4)}**"],
+            ["test loss", med_range([r["test_loss"] for r in runs], f3)],
+            ["test accuracy, reviews that fit in 200 words",
+             med_range([r["test_accuracy_fits_maxlen"] for r in runs], f3)],
+            ["test accuracy, longer reviews (their beginning cut)",
+             med_range([r["test_accuracy_longer"] for r in runs], f3)],
+            ["best validation accuracy", med_range([max(r["val_accuracy_per_epoch"]) for r in runs], f3)],
+            ["the best validation epoch", ", ".join(f"epoch {e} in {epochs.count(e)}" for e in sorted(set(epochs)))],
+            ["training time (`model.fit`)", med_range([r["train_seconds"] for r in runs], lambda v: f"{v:.0f} s")]]
+    return conditions_line(d) + "\n" + table([f"{len(runs)} models ({seeds_text(d['runs'])})", "median (min to max)"],
+                                             rows)
+
+
+def best_val(run):
+    return max(run["val_accuracy_per_epoch"])
 
 
 def render_day1_post():
     pre, post = load("day1_seeds.json"), load("day1_post.json")
-    rows = []
-    for s in post["runs"]:
-        a, b = pre["runs"][s], post["runs"][s]
-        rows.append([s, f4(a["test_accuracy"]), f4(b["test_accuracy"]), f3(a["test_accuracy_fits_maxlen"]),
-                     f3(b["test_accuracy_fits_maxlen"]), f3(a["test_accuracy_longer"]), f3(b["test_accuracy_longer"])])
-    med = [f"**{f4(pre['summary']['test_accuracy']['median'])}**", f"**{f4(post['summary']['test_accuracy']['median'])}**"]
-    med += [f3(x["summary"][k]["median"]) for k in ("test_accuracy_fits_maxlen", "test_accuracy_longer")
-            for x in (pre, post)]
-    rows.append(["**median**"] + med)
-    share = post["runs"][next(iter(post["runs"]))]["test_share_fits_maxlen"]
+    rows = [[s, f3(best_val(pre["runs"][s])), f3(best_val(post["runs"][s])),
+             ", ".join(f3(v) for v in post["runs"][s]["val_accuracy_per_epoch"])] for s in post["runs"]]
+    rows.append(["**median**", f"**{f3(np.median([best_val(pre['runs'][s]) for s in post['runs']]))}**",
+                 f"**{f3(np.median([best_val(r) for r in post['runs'].values()]))}**", ""])
     return conditions_line(post) + "\n" + table(
-        ["seed", "pre: all", "post: all", f"pre: ≤ 200 words ({share:.0%})", "post: ≤ 200 words",
-         "pre: longer", "post: longer"], rows)
+        ["seed", "padding pre: best validation accuracy", "padding post: best validation accuracy",
+         "post: validation accuracy per epoch"], rows)
+
+
+def render_day1_schedule():
+    cosine, constant = load("day1_seeds.json"), load("day1_constant.json")
+    rows = [[s, f3(best_val(cosine["runs"][s])), ", ".join(f3(v) for v in cosine["runs"][s]["val_accuracy_per_epoch"]),
+             f3(best_val(constant["runs"][s])), ", ".join(f3(v) for v in constant["runs"][s]["val_accuracy_per_epoch"])]
+            for s in constant["runs"]]
+    rows.append(["**median**", f"**{f3(np.median([best_val(cosine['runs'][s]) for s in constant['runs']]))}**", "",
+                 f"**{f3(np.median([best_val(r) for r in constant['runs'].values()]))}**", ""])
+    return conditions_line(constant) + "\n" + table(
+        ["seed", "cosine: best validation accuracy", "cosine: per epoch", "constant: best validation accuracy",
+         "constant: per epoch"], rows)
 
 
 def _trained(models):
-    return {k: v for k, v in models.items() if "untrained" not in k}
+    return {k: v for k, v in models.items() if v["identity"]["trained"]}
+
+
+def _untrained(models):
+    return next(v for v in models.values() if not v["identity"]["trained"])
+
+
+DAY2_VALUES = [  # (name, value of one model, format)
+    ("test accuracy", lambda m: m["test_accuracy"], f4),
+    ("median ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖", lambda m: m["grad_ratio_first_to_last"]["median"], sig),
+    ("the same, reviews it gets right / wrong", None, None),
+    ("word t where the median ‖∂L/∂h_t‖ is smallest", lambda m: m["grad_median_smallest_at_word"], str),
+    ("σ_max(W_hh); spectral radius", None, None),
+    ("mean tanh′ (words 11–200)", lambda m: m["tanh_prime_mean_after_10_steps"], f3),
+    ("measured factor per step (median ratio^(1/199))", lambda m: m["per_step_factor_measured"], f3),
+]
 
 
 def render_day2_gradients():
     d = load("day2_models.json")
+    trained, untrained = _trained(d["models"]).values(), _untrained(d["models"])
     rows = []
-    for label, m in d["models"].items():
-        g, c, w = m["grad_ratio_first_to_last"], m["grad_ratio_correct"], m["grad_ratio_wrong"]
-        rows.append([label, f4(m["test_accuracy"]), f"{sig(g['median'])} ({sig(g['q25'])}–{sig(g['q75'])})",
-                     f"{sig(c['median'])} / {sig(w['median'])} ({w['reviews']} wrong)",
-                     f"{m['grad_median_smallest_at_word']} ({m['grad_median_smallest_factor_below_last']:.0f}×)",
-                     f3(m["W_hh_sigma_max"]), f3(m["W_hh_spectral_radius"]), m["W_hh_singular_values_above_1"],
-                     f3(m["tanh_prime_mean_after_10_steps"]),
-                     f3(m["W_hh_sigma_max"] * m["tanh_prime_mean_after_10_steps"]), f3(m["per_step_factor_measured"])])
+    for name, value, fmt in DAY2_VALUES:
+        if name.startswith("the same, reviews"):
+            rows.append([name, f"{med_range([m['grad_ratio_correct']['median'] for m in trained])} / "
+                               f"{med_range([m['grad_ratio_wrong']['median'] for m in trained])}",
+                         f"{sig(untrained['grad_ratio_correct']['median'])} / "
+                         f"{sig(untrained['grad_ratio_wrong']['median'])}"])
+        elif name.startswith("σ_max"):
+            rows.append([name, f"{med_range([m['W_hh_sigma_max'] for m in trained], f3)}; "
+                               f"{med_range([m['W_hh_spectral_radius'] for m in trained], f3)}",
+                         f"{f3(untrained['W_hh_sigma_max'])}; {f3(untrained['W_hh_spectral_radius'])}"])
+        else:
+            rows.append([name, med_range([value(m) for m in trained], fmt), fmt(value(untrained))])
     return conditions_line(d) + "\n" + table(
-        ["model", "test accuracy", "median ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖ (quartiles)", "median ratio: right / wrong",
-         "smallest median at word (× below word 200)", "σ_max(W_hh)", "spectral radius", "singular values > 1",
-         "mean tanh′", "σ_max × mean tanh′", "measured factor per step"], rows)
+        ["value", f"{len(trained)} trained models: median (min to max)", "untrained"], rows)
 
 
 MEMORY_KEYS = ("positive phrase, negative reviews", "negative phrase, positive reviews")
 
 
-def effect_at(curve, ns, n):
-    i = ns.index(n)
-    return f"{curve['mean'][i]:+.3f} ± {curve['ci95'][i]:.3f}"
+def effect(m, key, n):
+    c = m["memory"]["curves"][key]
+    return c["mean"][m["memory"]["ns"].index(n)]
+
+
+def half_life_number(c):
+    return c["half_life"] if isinstance(c["half_life"], int) else None
 
 
 def render_day2_memory():
     d = load("day2_models.json")
+    trained, untrained = list(_trained(d["models"]).values()), _untrained(d["models"])
     rows = []
-    for label, m in d["models"].items():
-        ns = m["memory"]["ns"]
-        for key in MEMORY_KEYS:
-            c = m["memory"]["curves"][key]
-            hl = c["half_life"]
-            rows.append([label, key, c["reviews"], effect_at(c, ns, 0), effect_at(c, ns, 50), effect_at(c, ns, 150),
-                         effect_at(c, ns, 195), "undefined" if hl is None else hl])
-    return conditions_line(d) + "\n" + table(
-        ["model", "phrase, reviews", "reviews", "effect N = 0", "N = 50", "N = 150", "N = 195 (the opening)",
-         "half-life (words)"], rows)
+    for key in MEMORY_KEYS:
+        cells = [med_range([effect(m, key, n) for m in trained], lambda v: f"{v:+.3f}") for n in (0, 50, 150, 195)]
+        lives = [m["memory"]["curves"][key] for m in trained]
+        undefined = sum(half_life_number(c) is None for c in lives)
+        life = med_range([half_life_number(c) for c in lives], str) if undefined < len(lives) else "—"
+        rows.append([key] + cells + [life + (f"; undefined in {undefined}" if undefined else "")])
+        c = untrained["memory"]["curves"][key]
+        rows.append([f"untrained: {key}"] + [f"{effect(untrained, key, n):+.3f}" for n in (0, 50, 150, 195)]
+                    + [str(c["half_life"] if c["half_life"] is not None else "undefined")])
+    return conditions_line(d) + f"\n{len(trained)} trained models, median (min to max) of the mean effect:\n\n" + table(
+        ["phrase, reviews", "effect N = 0", "N = 50", "N = 150", "N = 195 (the opening)", "half-life (words)"], rows)
 
 
 def render_day2_fillers():
     d = load("day2_models.json")
-    trained = _trained(d["models"])
+    trained = list(_trained(d["models"]).values())
     rows = []
     for fname in d["fillers"]:
         for phrase in ("positive", "negative"):
-            key = f"{phrase} phrase, {fname} filler"
-            per = [m["fillers"][key] for m in trained.values()]
+            per = [m["fillers"][f"{phrase} phrase, {fname} filler"] for m in trained]
             e = np.array([p["effect"] for p in per])
-
-            def rng(values, fmt="{:+.3f}"):
-                return f"{fmt.format(min(values))} to {fmt.format(max(values))}"
-            hls = [p["half_life"] for p in per]
-            rows.append([fname, phrase, rng([p["p_filler_alone"] for p in per], "{:.3f}"), rng(e[:, 0]),
-                         rng(e[:, 150]), rng(e[:, 195]), ", ".join("undef." if h is None else str(h) for h in hls)])
-    return conditions_line(d) + "\n" + table(
-        ["filler", "phrase", "P(filler alone)", "effect N = 0", "N = 150", "N = 195",
-         "half-life per model (seeds in order)"], rows)
-
-
-def widened(lo, hi, log=False):
-    """The five models' range widened by half its width on each side (in log space for ratios)."""
-    if log:
-        a, b = math.log10(lo), math.log10(hi)
-        w = (b - a) / 2
-        return 10 ** (a - w), 10 ** (b + w)
-    w = (hi - lo) / 2
-    return lo - w, hi + w
+            lives = [p["half_life"] for p in per]
+            undefined = sum(h is None for h in lives)
+            life = med_range([h for h in lives if isinstance(h, int)], str) if undefined < len(lives) else "—"
+            rows.append([fname, phrase, med_range([p["p_filler_alone"] for p in per], f3),
+                         med_range(e[:, 0], lambda v: f"{v:+.3f}"), med_range(e[:, 150], lambda v: f"{v:+.3f}"),
+                         life + (f"; undefined in {undefined}" if undefined else "")])
+    return conditions_line(d) + f"\n{len(trained)} trained models, median (min to max):\n\n" + table(
+        ["filler", "phrase", "P(filler alone)", "effect N = 0", "N = 150", "half-life (words)"], rows)
 
 
-def headline_values(day1_metrics, day2_model):
-    """The values a fresh seed-0 run is checked on: name -> value (None where not measured)."""
-    m = day2_model
-    ns = m["memory"]["ns"]
-    values = {"day1 test accuracy": day1_metrics["test_accuracy"],
-              "day2 median gradient ratio word 1 / word 200": m["grad_ratio_first_to_last"]["median"],
-              "day2 sigma_max(W_hh)": m["W_hh_sigma_max"]}
-    for key in MEMORY_KEYS:
-        for n in (0, 150):
-            values[f"day2 effect, {key}, N = {n}"] = m["memory"]["curves"][key]["mean"][ns.index(n)]
-    return values
+def count(models, holds):
+    k = sum(bool(holds(m)) for m in models)
+    return f"in every model ({k} of {len(models)})" if k == len(models) else f"in {k} of {len(models)}"
 
 
-def fresh_ranges():
-    """name -> (observed min, observed max, check lo, check hi) over the five trained seeds."""
-    day1, day2 = load("day1_seeds.json"), load("day2_models.json")
-    return ranges_of([headline_values(day1["runs"][s], day2["models"][f"day1_seed{s}"]) for s in day1["runs"]])
+DAY2_STATEMENTS = [
+    ("the median review's ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖ is above 10⁻⁶ (the original: 10⁻⁹)",
+     lambda m: m["grad_ratio_first_to_last"]["median"] > 1e-6),
+    ("σ_max(W_hh) > 1 and spectral radius > 1 (Keras starts both at 1)",
+     lambda m: m["W_hh_sigma_max"] > 1 and m["W_hh_spectral_radius"] > 1),
+    ("σ_max × mean tanh′ > 1, yet the error shrinks on its way back (measured factor per step < 1)",
+     lambda m: m["W_hh_sigma_max"] * m["tanh_prime_mean_after_10_steps"] > 1 and m["per_step_factor_measured"] < 1),
+    ("reviews it gets wrong pass more error back to word 1 than reviews it gets right (larger median ratio)",
+     lambda m: m["grad_ratio_wrong"]["median"] > m["grad_ratio_correct"]["median"]),
+    ("the median ‖∂L/∂h_t‖ is smallest in the middle and rises again towards word 1",
+     lambda m: 1 < m["grad_median_smallest_at_word"] < 200),
+    ("negative phrase in positive reviews: effect at N = 150 still outside zero's 95% interval",
+     lambda m: abs(effect(m, "negative phrase, positive reviews", 150))
+     > m["memory"]["curves"]["negative phrase, positive reviews"]["ci95"][m["memory"]["ns"].index(150)]),
+    ("negative phrase in positive reviews: halves within 20 words",
+     lambda m: isinstance(m["memory"]["curves"]["negative phrase, positive reviews"]["half_life"], int)
+     and m["memory"]["curves"]["negative phrase, positive reviews"]["half_life"] <= 20),
+    ("positive phrase in negative reviews: a measurable effect in its own direction at N = 0 (half-life defined)",
+     lambda m: m["memory"]["curves"]["positive phrase, negative reviews"]["half_life"] is not None),
+    ("the popcorn scenario (negative phrase, 150 filler words after it): |effect| < 0.02",
+     lambda m: abs(m["fillers"]["negative phrase, popcorn filler"]["effect"][150]) < 0.02),
+]
 
 
-def ranges_of(per_seed):
-    out = {}
-    for name in per_seed[0]:
-        vals = [v[name] for v in per_seed]
-        lo, hi = min(vals), max(vals)
-        out[name] = (lo, hi) + widened(lo, hi, log="ratio" in name)
-    return out
+def render_day2_statements():
+    models = list(_trained(load("day2_models.json")["models"]).values())
+    return table(["statement about the trained SimpleRNNs", "holds"],
+                 [[text, count(models, holds)] for text, holds in DAY2_STATEMENTS])
 
 
-def render_fresh_ranges(ranges=None):
-    rows = [[f"`{name}`", f"{lo:.4g} to {hi:.4g}", f"{clo:.4g} to {chi:.4g}"]
-            for name, (lo, hi, clo, chi) in (ranges or fresh_ranges()).items()]
-    return table(["value", "five seeds (0–4): min to max", "a fresh seed-0 run must land in"], rows)
+# --- fresh-run checks: verdicts a correct install must reproduce, with their false-alarm rate -------------------
+
+def normal_tail(values, threshold, relation, log=False):
+    """P(a new value fails `relation threshold`) under a normal fit to `values` (to log10 of them if log): an
+    estimate of the check's false-alarm rate."""
+    v = np.log10(values) if log else np.asarray(values, float)
+    t = math.log10(threshold) if log else threshold
+    mu, sd = float(np.mean(v)), float(np.std(v, ddof=1))
+    z = (t - mu) / sd if relation == ">" else (mu - t) / sd
+    return 0.5 * math.erfc(-z / math.sqrt(2))
 
 
-def parse_fresh_ranges(text, marker="fresh_ranges"):
-    """name -> (lo, hi) from the notes' own fresh-range table (the slow test checks a new run against these)."""
-    body = dict((name, content) for name, content in MARKER.findall(text))[marker]
-    ranges = {}
+def day2_fresh_values(day1_metrics, m):
+    """name -> value of a fresh Day-1 run and Day 2's look at it."""
+    return {"Day 1 test accuracy": day1_metrics["test_accuracy"],
+            "median ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖": m["grad_ratio_first_to_last"]["median"],
+            "σ_max(W_hh)": m["W_hh_sigma_max"],
+            "negative phrase in positive reviews, effect at N = 0": effect(m, "negative phrase, positive reviews", 0)}
+
+
+DAY2_CHECKS = {"Day 1 test accuracy": (">", 0.8, False), "median ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖": (">", 1e-6, True),
+               "σ_max(W_hh)": (">", 1.0, False),
+               "negative phrase in positive reviews, effect at N = 0": ("<", -0.05, False)}
+
+
+def day2_fresh_table():
+    day1, models = load("day1_seeds.json"), _trained(load("day2_models.json")["models"])
+    per_model = [day2_fresh_values(day1["runs"][str(m["identity"]["seed"])], m) for m in models.values()]
+    return per_model, DAY2_CHECKS
+
+
+def render_fresh_checks(per_model, checks):
+    rows, total = [], 0.0
+    for name, (relation, threshold, log) in checks.items():
+        values = [v[name] for v in per_model]
+        rate = normal_tail(values, threshold, relation, log)
+        total += rate
+        passed = sum((v > threshold) if relation == ">" else (v < threshold) for v in values)
+        rows.append([name, f"`{relation} {threshold:g}`", f"{sig(min(values))} to {sig(max(values))}",
+                     f"{passed} of {len(values)}", f"{rate:.0e}" if rate >= 1e-12 else "< 1e-12"])
+    rows.append(["**the whole check (sum)**", "", "", "", f"**{total:.0e}**" if total >= 1e-12 else "**< 1e-12**"])
+    return table(["value", "passes when", f"the {len(per_model)} models: min to max", "pass (leave-one-out)",
+                  "estimated false-alarm rate"], rows)
+
+
+def render_fresh_checks_day2():
+    return render_fresh_checks(*day2_fresh_table())
+
+
+def parse_fresh_checks(text, marker):
+    """name -> (relation, threshold) from a fresh-check table of the notes (the slow tests read them there)."""
+    body = dict(MARKER.findall(text))[marker]
+    checks = {}
     for line in body.splitlines():
-        m = re.match(r"\| `(.+?)` \| .+? \| (\S+) to (\S+) \|", line)
+        m = re.match(r"\| (.+?) \| `([<>]) (\S+)` \|", line)
         if m:
-            ranges[m.group(1)] = (float(m.group(2)), float(m.group(3)))
-    return ranges
+            checks[m.group(1)] = (m.group(2), float(m.group(3)))
+    return checks
+
+
+def failed_checks(values, checks):
+    """The checks a fresh run's values fail: name -> (value, relation, threshold)."""
+    return {name: (values[name], rel, t) for name, (rel, t) in checks.items()
+            if not (values[name] > t if rel == ">" else values[name] < t)}
 
 
 def render_bench(name="bptt_speed"):
@@ -262,11 +356,6 @@ def render_bench(name="bptt_speed"):
 
 
 # --- Day 3 ----------------------------------------------------------------------------------------------------------
-
-def med_range(values, fmt=sig):
-    s = spread(values)
-    return f"{fmt(s['median'])} ({fmt(s['min'])} to {fmt(s['max'])})"
-
 
 def render_day3_gradient_paths():
     runs = list(load("day3_gradient_paths.json")["runs"].values())
@@ -292,31 +381,42 @@ def render_day3_gradient_paths():
 def render_day3_imdb():
     cells = {"SimpleRNN (Day 1)": load("day1_seeds.json"), "LSTM": load("day3_lstm_seeds.json"),
              "GRU": load("day3_gru_seeds.json")}
-    seeds = list(cells["LSTM"]["runs"])
-    rows = [[s] + [f4(d["runs"][s]["test_accuracy"]) for d in cells.values()] for s in seeds]
-    rows.append(["**median (range)**"] + [f"**{f4(d['summary']['test_accuracy']['median'])}** "
-                                          f"({f4(d['summary']['test_accuracy']['min'])}–"
-                                          f"{f4(d['summary']['test_accuracy']['max'])})" for d in cells.values()])
-    per_epoch = [[r["train_seconds"] / max(r["epochs_run"], 1) for r in d["runs"].values()] for d in cells.values()]
-    rows.append(["training time per epoch, median (range)"] + [med_range(v, lambda x: f"{x:.0f} s")
-                                                              for v in per_epoch])
-    return conditions_line(cells["LSTM"]) + "\n" + table(["seed"] + list(cells), rows)
+    rows = [[name, f"{len(d['runs'])} ({seeds_text(d['runs'])})",
+             f"**{med_range([r['test_accuracy'] for r in d['runs'].values()], f4)}**",
+             med_range([best_val(r) for r in d["runs"].values()], f3),
+             med_range([r["train_seconds"] / max(r["epochs_run"], 1) for r in d["runs"].values()],
+                       lambda v: f"{v:.0f} s")] for name, d in cells.items()]
+    return conditions_line(cells["LSTM"]) + "\n" + table(
+        ["cell", "models", "test accuracy: median (min to max)", "best validation accuracy",
+         "training time per epoch"], rows)
+
+
+def render_day1_baseline():
+    rows = []
+    for name, reads, f in (("bag of words, logistic regression", "the last 200 words (Day 1's input)",
+                            "day1_baseline.json"),
+                           ("bag of words, logistic regression", "whole reviews", "day1_baseline_full.json"),
+                           ("SimpleRNN (Day 1)", "the last 200 words, in order", "day1_seeds.json"),
+                           ("LSTM (Day 3)", "the last 200 words, in order", "day3_lstm_seeds.json"),
+                           ("GRU (Day 3)", "the last 200 words, in order", "day3_gru_seeds.json")):
+        d = load(f)
+        rows.append([name, reads, str(len(d["runs"])),
+                     f"**{med_range([r['test_accuracy'] for r in d['runs'].values()], f4)}**"])
+    return conditions_line(load("day1_baseline.json")) + "\n" + table(
+        ["model", "reads", "models", "test accuracy: median (min to max)"], rows)
 
 
 def render_day3_recipes():
     rows = []
-    for name, files in (("input dropout 0 (Day 1's recipe unchanged)", ("day3_lstm_nodrop_seeds.json",
-                                                                         "day3_gru_nodrop_seeds.json")),
-                        ("input dropout 0.2 (the default)", ("day3_lstm_seeds.json", "day3_gru_seeds.json"))):
-        cells = []
-        for f in files:
-            d = load(f)
-            acc = d["summary"]["test_accuracy"]
-            cells.append(f"{f4(acc['median'])} ({f4(acc['min'])}–{f4(acc['max'])}); "
-                         + ", ".join(f4(r["test_accuracy"]) for r in d["runs"].values()))
-        rows.append([name] + cells)
+    for cell in ("lstm", "gru"):
+        for name, f in (("0 (Day 1's recipe unchanged)", f"day3_{cell}_nodrop_seeds.json"),
+                        ("0.2 (the default)", f"day3_{cell}_seeds.json")):
+            runs = load(f)["runs"]
+            seeds = [str(s) for s in range(5)]
+            rows.append([cell.upper(), name, f"**{f3(np.median([best_val(runs[s]) for s in seeds]))}**",
+                         ", ".join(f3(best_val(runs[s])) for s in seeds)])
     return conditions_line(load("day3_lstm_seeds.json")) + "\n" + table(
-        ["recipe", "LSTM: median (range); seeds 0–4", "GRU: median (range); seeds 0–4"], rows)
+        ["cell", "input dropout", "best validation accuracy: median", "seeds 0, 1, 2, 3, 4"], rows)
 
 
 def render_day3_epoch_speed():
@@ -332,51 +432,57 @@ def render_lstm_bench():
     return render_bench("lstm_speed")
 
 
-def half_life_text(c):
-    return "undefined" if c["half_life"] is None else str(c["half_life"])
+def inside_models(cell):
+    """The trained models of one cell: LSTMs and GRUs from Day 3's look inside, SimpleRNNs from Day 2's."""
+    if cell == "SimpleRNN":
+        return [dict(m, grad_h_ratio_first_to_last=m["grad_ratio_first_to_last"])
+                for m in _trained(load("day2_models.json")["models"]).values()]
+    return [m for m in _trained(load("day3_inside.json")["inside"]).values() if m["cell"] == cell]
 
 
 def render_day3_inside():
-    d = load("day3_inside.json")
     rows = []
-    for label, m in d["inside"].items():
-        g = m["grad_h_ratio_first_to_last"]
-        c = m.get("grad_c_ratio_first_to_last")
-        neg, pos = (m["memory"]["curves"][k] for k in ("negative phrase, positive reviews",
-                                                       "positive phrase, negative reviews"))
-        ns = m["memory"]["ns"]
-        rows.append([label, m["cell"], f4(m["test_accuracy"]),
-                     f"{sig(g['median'])} ({sig(g['q25'])}–{sig(g['q75'])})",
-                     f"{sig(c['median'])} ({sig(c['q25'])}–{sig(c['q75'])})" if c else "—",
-                     f3(m["forget_mean_after_10_steps"]) if c else "—",
-                     (f"{sig(m['direct_path_gain_1_to_T_mean'])}; {m['direct_path_units_keeping_half']:.1%} keep ≥ ½"
-                      if c else "—"),
-                     effect_at(neg, ns, 0), effect_at(neg, ns, 150), half_life_text(neg), half_life_text(pos)])
-    return conditions_line(d) + "\n" + table(
-        ["model", "cell", "test accuracy", "median ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖ (quartiles)",
-         "median ‖∂L/∂c_1‖ / ‖∂L/∂c_200‖ (quartiles)", "mean f_t (t > 10)",
-         "∏ f_t, t = 2..200: mean; share of (review, unit) ≥ ½",
-         "negative phrase in positive reviews: effect N = 0", "N = 150", "half-life (words)",
-         "positive phrase in negative reviews: half-life"], rows)
+    for cell in ("LSTM", "GRU", "SimpleRNN"):
+        ms = inside_models(cell)
+        lstm = cell == "LSTM"
+        neg = [m["memory"]["curves"]["negative phrase, positive reviews"] for m in ms]
+        rows.append([f"{cell} ({len(ms)})", med_range([m["test_accuracy"] for m in ms], f4),
+                     med_range([m["grad_h_ratio_first_to_last"]["median"] for m in ms]),
+                     med_range([m["grad_c_ratio_first_to_last"]["median"] for m in ms]) if lstm else "—",
+                     med_range([m["forget_mean_after_10_steps"] for m in ms], f3) if lstm else "—",
+                     med_range([m["direct_path_gain_1_to_T_mean"] for m in ms]) if lstm else "—",
+                     f"{med_range([c['mean'][0] for c in neg], lambda v: f'{v:+.3f}')}; half-life "
+                     f"{med_range([half_life_number(c) for c in neg], str)}"])
+    return conditions_line(load("day3_inside.json")) + "\nMedian (min to max) over the trained models:\n\n" + table(
+        ["cell (models)", "test accuracy", "median ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖", "median ‖∂L/∂c_1‖ / ‖∂L/∂c_200‖",
+         "mean f_t (t > 10)", "∏ f_t, t = 2..200: mean", "negative phrase in positive reviews: effect N = 0"], rows)
 
 
-def day3_headline_values(train_metrics, inside):
-    """The Day-3 values a fresh LSTM seed-0 run is checked on."""
-    neg = inside["memory"]["curves"]["negative phrase, positive reviews"]
-    return {"day3 LSTM test accuracy": train_metrics["test_accuracy"],
-            "day3 LSTM median gradient ratio h word 1 / word 200": inside["grad_h_ratio_first_to_last"]["median"],
-            "day3 LSTM median gradient ratio c word 1 / word 200": inside["grad_c_ratio_first_to_last"]["median"],
-            "day3 LSTM mean forget gate": inside["forget_mean_after_10_steps"],
-            "day3 LSTM effect, negative phrase, positive reviews, N = 0": neg["mean"][0]}
+def day3_fresh_values(train_metrics, m):
+    """name -> value of a fresh Day-3 LSTM run and the look inside it."""
+    return {"LSTM test accuracy": train_metrics["test_accuracy"],
+            "median ‖∂L/∂c_1‖ / ‖∂L/∂c_200‖ (falls)": m["grad_c_ratio_first_to_last"]["median"],
+            "median ‖∂L/∂c_1‖ / ‖∂L/∂c_200‖ (does not vanish)": m["grad_c_ratio_first_to_last"]["median"],
+            "mean forget gate (above)": m["forget_mean_after_10_steps"],
+            "mean forget gate (below)": m["forget_mean_after_10_steps"],
+            "negative phrase in positive reviews, effect at N = 0": effect(m, "negative phrase, positive reviews", 0)}
 
 
-def fresh_ranges_day3():
-    lstm, inside = load("day3_lstm_seeds.json"), load("day3_inside.json")["inside"]
-    return ranges_of([day3_headline_values(lstm["runs"][s], inside[f"day3_lstm_seed{s}"]) for s in lstm["runs"]])
+DAY3_CHECKS = {"LSTM test accuracy": (">", 0.85, False),
+               "median ‖∂L/∂c_1‖ / ‖∂L/∂c_200‖ (falls)": ("<", 0.5, True),
+               "median ‖∂L/∂c_1‖ / ‖∂L/∂c_200‖ (does not vanish)": (">", 1e-6, True),
+               "mean forget gate (above)": (">", 0.6, False), "mean forget gate (below)": ("<", 0.85, False),
+               "negative phrase in positive reviews, effect at N = 0": ("<", -0.05, False)}
 
 
-def render_fresh_ranges_day3():
-    return render_fresh_ranges(fresh_ranges_day3())
+def day3_fresh_table():
+    lstm = load("day3_lstm_seeds.json")
+    per_model = [day3_fresh_values(lstm["runs"][str(m["identity"]["seed"])], m) for m in inside_models("LSTM")]
+    return per_model, DAY3_CHECKS
+
+
+def render_fresh_checks_day3():
+    return render_fresh_checks(*day3_fresh_table())
 
 
 CELL_NAMES = {"simple_rnn": "SimpleRNN", "gru": "GRU", "lstm": "LSTM"}
@@ -465,12 +571,13 @@ def render_day3_memory_time():
          "median time per model-step per time step", "training steps used (early stop) of the budget"], cost))
 
 
-RENDER = {"day1_seeds": render_day1_seeds, "day1_post": render_day1_post, "day2_gradients": render_day2_gradients,
-          "day2_memory": render_day2_memory, "day2_fillers": render_day2_fillers,
-          "fresh_ranges": render_fresh_ranges, "bench": render_bench,
+RENDER = {"day1_seeds": render_day1_seeds, "day1_post": render_day1_post, "day1_schedule": render_day1_schedule,
+          "day1_baseline": render_day1_baseline, "day2_gradients": render_day2_gradients,
+          "day2_statements": render_day2_statements, "day2_memory": render_day2_memory,
+          "day2_fillers": render_day2_fillers, "fresh_checks_day2": render_fresh_checks_day2, "bench": render_bench,
           "day3_gradient_paths": render_day3_gradient_paths, "day3_imdb": render_day3_imdb,
           "day3_epoch_speed": render_day3_epoch_speed, "lstm_bench": render_lstm_bench,
-          "day3_inside": render_day3_inside, "fresh_ranges_day3": render_fresh_ranges_day3,
+          "day3_inside": render_day3_inside, "fresh_checks_day3": render_fresh_checks_day3,
           "day3_memory": render_day3_memory, "day3_memory_long": render_day3_memory_long,
           "day3_memory_fb3": render_day3_memory_fb3, "day3_memory_time": render_day3_memory_time,
           "memory_step_speed": render_memory_step_speed, "day3_recipes": render_day3_recipes}
@@ -490,11 +597,19 @@ def main(argv=None):
         for path in NOTES:
             rewrite_tables(path)
             print(f"rewrote the tables of {path}")
-    elif argv[:1] in (["day1"], ["day2"], ["copy"], ["many"]) and "--out" in argv and argv.index("--out") > 1:
+    elif (argv[:1] in (["day1"], ["day2"], ["copy"], ["many"]) and "--out" in argv and 1 < argv.index("--out")
+          == len(argv) - 2):
         i = argv.index("--out")
         inputs, out = argv[1:i], argv[i + 1]
-        {"day1": collect_day1, "day2": lambda p, o: collect_day2(p[0], o), "copy": lambda p, o: collect_day2(p[0], o),
-         "many": collect_many}[argv[0]](inputs, out)
+        collect = {"day1": collect_day1, "day2": lambda p, o: collect_day2(p[0], o),
+                   "copy": lambda p, o: collect_day2(p[0], o), "many": collect_many}[argv[0]]
+        try:
+            collect(inputs, out)
+        except (OSError, ValueError) as exc:   # a missing folder or file, garbage JSON
+            raise cli.Failure(f"could not collect {', '.join(inputs)} into {out}: {exc}")
+        except (KeyError, TypeError, IndexError) as exc:
+            raise cli.Failure(f"{', '.join(inputs)}: not the JSON this command collects (missing {exc}); give the "
+                              f"folders or files the note's command names")
         print(f"wrote {out}")
     else:
         raise cli.UsageError("usage: python -m tools.notes_results day1 FOLDER... --out FILE | day2 METRICS --out FILE | "
