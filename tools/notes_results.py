@@ -135,7 +135,7 @@ def best_val(run):
 
 
 def render_day1_post():
-    pre, post = load("day1_seeds.json"), load("day1_post.json")
+    pre, post = load("day1_recipe_pre.json"), load("day1_post.json")   # both from the same machine
     rows = [[s, f3(best_val(pre["runs"][s])), f3(best_val(post["runs"][s])),
              ", ".join(f3(v) for v in post["runs"][s]["val_accuracy_per_epoch"])] for s in post["runs"]]
     rows.append(["**median**", f"**{f3(np.median([best_val(pre['runs'][s]) for s in post['runs']]))}**",
@@ -409,13 +409,13 @@ def render_day1_baseline():
 def render_day3_recipes():
     rows = []
     for cell in ("lstm", "gru"):
-        for name, f in (("0 (Day 1's recipe unchanged)", f"day3_{cell}_nodrop_seeds.json"),
-                        ("0.2 (the default)", f"day3_{cell}_seeds.json")):
+        for name, f in (("0 (Day 1's recipe unchanged)", f"day3_{cell}_recipe_nodrop.json"),
+                        ("0.2 (the default)", f"day3_{cell}_recipe_drop.json")):
             runs = load(f)["runs"]
             seeds = [str(s) for s in range(5)]
             rows.append([cell.upper(), name, f"**{f3(np.median([best_val(runs[s]) for s in seeds]))}**",
                          ", ".join(f3(best_val(runs[s])) for s in seeds)])
-    return conditions_line(load("day3_lstm_seeds.json")) + "\n" + table(
+    return conditions_line(load("day3_lstm_recipe_drop.json")) + "\n" + table(
         ["cell", "input dropout", "best validation accuracy: median", "seeds 0, 1, 2, 3, 4"], rows)
 
 
@@ -456,6 +456,30 @@ def render_day3_inside():
     return conditions_line(load("day3_inside.json")) + "\nMedian (min to max) over the trained models:\n\n" + table(
         ["cell (models)", "test accuracy", "median ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖", "median ‖∂L/∂c_1‖ / ‖∂L/∂c_200‖",
          "mean f_t (t > 10)", "∏ f_t, t = 2..200: mean", "negative phrase in positive reviews: effect N = 0"], rows)
+
+
+def render_day3_statements():
+    lstms = inside_models("LSTM")
+    rnn = inside_models("SimpleRNN")
+    rnn_h = float(np.median([m["grad_h_ratio_first_to_last"]["median"] for m in rnn]))
+    rnn_life = float(np.median([half_life_number(m["memory"]["curves"]["negative phrase, positive reviews"]) or 0
+                                for m in rnn]))
+    rnn_best = max(m["test_accuracy"] for m in rnn)
+    key = "negative phrase, positive reviews"
+    statements = [
+        ("test accuracy above every one of the twenty SimpleRNNs", lambda m: m["test_accuracy"] > rnn_best),
+        ("mean forget gate within 0.70–0.75 (Keras starts it at σ(1) = 0.731)",
+         lambda m: 0.70 <= m["forget_mean_after_10_steps"] <= 0.75),
+        ("no (review, unit) keeps half of the error along the direct path from word 200 to word 1",
+         lambda m: m["direct_path_units_keeping_half"] == 0),
+        ("the error reaching c_1 is more than 10⁶ times what the direct path alone carries (path 2 carries it)",
+         lambda m: m["grad_c_ratio_first_to_last"]["median"] > 1e6 * m["direct_path_gain_1_to_T_mean"]),
+        (f"median ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖ below the SimpleRNNs' median ({sig(rnn_h)})",
+         lambda m: m["grad_h_ratio_first_to_last"]["median"] < rnn_h),
+        (f"the negative phrase's half-life longer than the SimpleRNNs' median ({rnn_life:g} words)",
+         lambda m: (half_life_number(m["memory"]["curves"][key]) or 0) > rnn_life),
+    ]
+    return table(["statement about the trained LSTMs", "holds"], [[t, count(lstms, h)] for t, h in statements])
 
 
 def day3_fresh_values(train_metrics, m):
@@ -571,6 +595,147 @@ def render_day3_memory_time():
          "median time per model-step per time step", "training steps used (early stop) of the budget"], cost))
 
 
+# --- the original's claims: one verdict per claim, the same on every day that states it ----------------------------
+
+def memory_learned(name, task, cell, T):
+    """(seeds that learned, seeds, step budget) at one point of a memory-experiment file: a seed has learned when its
+    held-out accuracy reaches the experiment's threshold (0.9 recall, 0.8 adding)."""
+    d = load(name)
+    runs = [r for r in d["runs"] if (r["task"], r["cell"], r["T"]) == (task, cell, T)]
+    return (sum(r["accuracy"] >= d["horizon_threshold"][task] for r in runs), len(runs), d["settings"]["steps"])
+
+
+def pct(v):
+    return f"{100 * v:.1f}%"
+
+
+def verdict_accuracy():
+    acc = [r["test_accuracy"] for r in load("day1_seeds.json")["runs"].values()]
+    return ['"Output: Test Accuracy: ~0.8200 (82%)"',
+            f"**plausible.** The same model on the same data gives {f4(min(acc))} to {f4(max(acc))} over twenty "
+            f"seeds (median {f4(np.median(acc))}): 82% is a point or two below that — as far as small recipe "
+            "changes move it (notes/day1.md, sections 2 and 5)", "notes/day1.md, 5"]
+
+
+def verdict_vanished():
+    models = list(_trained(load("day2_models.json")["models"]).values())
+    ratios = [m["grad_ratio_first_to_last"]["median"] for m in models]
+    untrained = _untrained(load("day2_models.json")["models"])["grad_ratio_first_to_last"]["median"]
+    factors = [m["per_step_factor_measured"] for m in models]
+    return ['"the Gradient has functionally vanished to 0.000000001" (from word 200 back to word 1)',
+            f"**wrong, {count(models, lambda m: m['grad_ratio_first_to_last']['median'] > 1e-6)}** of the trained "
+            f"SimpleRNNs: the median review's ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖ is {sig(min(ratios))} to {sig(max(ratios))} "
+            f"(median {sig(np.median(ratios))}; untrained {sig(untrained)}) — how much reaches word 1 varies "
+            f"a thousandfold from seed to seed, but never comes near 10⁻⁹. A reading, not a finding: a per-step "
+            f"factor of 0.9 over 199 steps gives 0.9¹⁹⁹ ≈ 8 × 10⁻¹⁰; the trained models' measured factors are "
+            f"{f3(min(factors))} to {f3(max(factors))}", "3, 6.1"]
+
+
+def verdict_popcorn():
+    models = list(_trained(load("day2_models.json")["models"]).values())
+    own = [m["fillers"]["positive phrase, popcorn filler"]["effect"] for m in models]
+    alone = [m["fillers"]["positive phrase, popcorn filler"]["p_filler_alone"] for m in models]
+    neg150 = [effect(m, "negative phrase, positive reviews", 150) for m in models]
+    key = "negative phrase, positive reviews"
+    outside = count(models, lambda m: abs(effect(m, key, 150))
+                    > m["memory"]["curves"][key]["ci95"][m["memory"]["ns"].index(150)])
+    return ['"a 150-word tangent about the popcorn … it [forgets] that the first word was \'loved\'"',
+            f"**agrees, in its own scenario.** \"i absolutely loved this movie\", then the popcorn tangent: after "
+            f"150 filler words the phrase moves P(positive) by {min(e[150] for e in own):+.4f} to "
+            f"{max(e[150] for e in own):+.4f} in the twenty models — forgotten, as the original says (the popcorn "
+            f"text alone already reads as positive to them: P = {f3(min(alone))} to {f3(max(alone))}). What the "
+            f"probes add: in real reviews a trace stays — the negative phrase still moves P(positive) by "
+            f"{min(neg150):+.3f} to {max(neg150):+.3f} after 150 words, outside zero's 95% interval {outside}",
+            "6.2, 6.3"]
+
+
+def verdict_fifteen():
+    models = list(_trained(load("day2_models.json")["models"]).values())
+    neg100 = [effect(m, "negative phrase, positive reviews", 100) for m in models]
+    k50, n50, budget = memory_learned("day3_memory.json", "recall", "simple_rnn", 50)
+    k20, n20, _ = memory_learned("day3_memory.json", "adding", "simple_rnn", 20)
+    k20l, n20l, long_budget = memory_learned("day3_memory_long.json", "adding", "simple_rnn", 20)
+    return ['"Vanilla/Simple RNNs cannot be used … if your sequence is longer than ~15 data points"',
+            f"**depends on the task and the training budget.** On real reviews a phrase 100 words before the end "
+            f"still moves P(positive) ({min(neg100):+.3f} to {max(neg100):+.3f} for the negative phrase), and the "
+            f"models read 200 words to {f4(min(m['test_accuracy'] for m in models))}–"
+            f"{f4(max(m['test_accuracy'] for m in models))}. On synthetic tasks (3 seeds a point, a reading of a "
+            f"small sample): first-token recall at 50 steps was learned in {k50} of {n50} seeds within {budget:,} "
+            f"steps; the adding problem at 20 steps in {k20} of {n20} within {budget:,}, {k20l} of {n20l} within "
+            f"{long_budget:,}", "6.2; day3.md 6"]
+
+
+def verdict_t100():
+    models = list(_trained(load("day2_models.json")["models"]).values())
+    k100, n100, budget = memory_learned("day3_memory.json", "recall", "simple_rnn", 100)
+    k400, n400, _ = memory_learned("day3_memory.json", "recall", "simple_rnn", 400)
+    kl, nl, long_budget = memory_learned("day3_memory_long.json", "recall", "simple_rnn", 100)
+    nonzero = count(models, lambda m: abs(effect(m, "negative phrase, positive reviews", 100))
+                    > m["memory"]["curves"]["negative phrase, positive reviews"]["ci95"][m["memory"]["ns"].index(100)])
+    return ['"They are mathematically incapable of connecting a data point at T=0 with a data point at T=100"',
+            f"**wrong as stated.** Nothing in the maths forbids it: (11) is an upper bound, not a value, and the error "
+            f"reaching word 1 is small but not zero in every model; a phrase 100 words back still moves P(positive) "
+            f"beyond zero's 95% interval {nonzero}. What is true: a small gradient makes such a connection slow to "
+            f"*learn*. On first-token recall (3 seeds a point) SimpleRNNs learned T = 100 in {k100} of {n100} seeds "
+            f"within {budget:,} steps and in {kl} of {nl} within {long_budget:,}; T = 400 in {k400} of {n400} within "
+            f"{budget:,}", "3, 6.1, 6.2; day3.md 6"]
+
+
+def verdict_99():
+    bow, full = load("day1_baseline.json"), load("day1_baseline_full.json")
+    rnn = [r["test_accuracy"] for r in load("day1_seeds.json")["runs"].values()]
+    lstm = [r["test_accuracy"] for r in load("day3_lstm_seeds.json")["runs"].values()]
+    b = float(np.median([r["test_accuracy"] for r in bow["runs"].values()]))
+    bf = float(np.median([r["test_accuracy"] for r in full["runs"].values()]))
+    above = sum(b > v for v in rnn)
+    where = ("above every one of the twenty SimpleRNNs" if above == len(rnn) else
+             f"above {above} of the twenty SimpleRNNs")
+    return ['"Why didn\'t accuracy reach 99%? Because of a fatal mathematical flaw called the Vanishing Gradient '
+            'Problem."',
+            f"**not supported.** A bag-of-words logistic regression — no word order, so no gradient through time at "
+            f"all — reads the same last 200 words to {f4(b)}, {where} ({f4(min(rnn))} to {f4(max(rnn))}), and whole "
+            f"reviews to {f4(bf)}; the LSTM, whose gradient also shrinks on the way back (notes/day3.md), gets "
+            f"{f4(min(lstm))} to {f4(max(lstm))}. Vanishing gradients are real (section 3), but what stops these "
+            "models short of 99% is what they read and learn from 20,000 reviews; published results on IMDB stop in "
+            "the mid 90s", "6.4"]
+
+
+def verdict_immune():
+    lstms = inside_models("LSTM")
+    paths = [r for run in load("day3_gradient_paths.json")["runs"].values() for r in run["results"]
+             if r["forget_bias"] == 1.0]
+    f = [m["forget_mean_after_10_steps"] for m in lstms]
+    direct = [m["direct_path_gain_1_to_T_mean"] for m in lstms]
+    h = [m["grad_h_ratio_first_to_last"]["median"] for m in lstms]
+    rnn_h = float(np.median([m["grad_h_ratio_first_to_last"]["median"] for m in inside_models("SimpleRNN")]))
+    below = count(lstms, lambda m: m["grad_h_ratio_first_to_last"]["median"] < rnn_h)
+    return ['researchers "had to invent a completely new type of Recurrent block that was immune to the Vanishing '
+            'Gradient" (the LSTM)',
+            f"**not immune.** Along its cell state the error is multiplied by the forget gates and nothing else, which "
+            f"keeps it only while they stay near 1. With Keras's starting forget bias the direct path keeps "
+            f"{sig(np.median([p['ratio_c_direct_path_first_to_last'] for p in paths]))} of the error over 200 random "
+            f"steps; in the {len(lstms)} trained IMDB LSTMs the forget gates stayed at {f3(min(f))}–{f3(max(f))}, the "
+            f"direct path from word 1 to word 200 keeps {sig(min(direct))} to {sig(max(direct))}, and the median "
+            f"review's ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖ ({sig(min(h))} to {sig(max(h))}) is below the SimpleRNNs' median "
+            f"({sig(rnn_h)}) {below}. Fair to its inventors: the 1997 LSTM truncated the gradient so that the error "
+            "along the cell state stayed exactly constant — \"immune\" in that sense; today's LSTM, trained with full "
+            "BPTT and a forget gate, is not", "3, 4, 5.2"]
+
+
+def verdict_table(rows):
+    return table(["the original Day-2 tutorial says", "verdict", "measured (section)"], rows)
+
+
+def render_day2_verdicts():
+    return verdict_table([verdict_accuracy(), verdict_vanished(), verdict_popcorn(), verdict_fifteen(),
+                          verdict_t100(), verdict_99()])
+
+
+def render_day3_verdicts():
+    """The LSTM's row, and the rows notes/day2.md also states, word for word (one claim, one verdict)."""
+    return verdict_table([verdict_immune(), verdict_fifteen(), verdict_t100()])
+
+
 RENDER = {"day1_seeds": render_day1_seeds, "day1_post": render_day1_post, "day1_schedule": render_day1_schedule,
           "day1_baseline": render_day1_baseline, "day2_gradients": render_day2_gradients,
           "day2_statements": render_day2_statements, "day2_memory": render_day2_memory,
@@ -580,7 +745,9 @@ RENDER = {"day1_seeds": render_day1_seeds, "day1_post": render_day1_post, "day1_
           "day3_inside": render_day3_inside, "fresh_checks_day3": render_fresh_checks_day3,
           "day3_memory": render_day3_memory, "day3_memory_long": render_day3_memory_long,
           "day3_memory_fb3": render_day3_memory_fb3, "day3_memory_time": render_day3_memory_time,
-          "memory_step_speed": render_memory_step_speed, "day3_recipes": render_day3_recipes}
+          "memory_step_speed": render_memory_step_speed, "day3_recipes": render_day3_recipes,
+          "day2_verdicts": render_day2_verdicts, "day3_verdicts": render_day3_verdicts,
+          "day3_statements": render_day3_statements}
 
 
 def rewrite_tables(path):
