@@ -91,7 +91,7 @@ def check_rnn_gradients(grads, cache, reference, name, T):
             raise Wrong(f"{name}: dL/dh_t is off {steps_text(dh_bad, T)} -- look at how the error is carried from "
                         f"step t to t-1, (8): dL/dh_(t-1) = dL/da_t W_hh^T (the transpose)")
         if t in da_bad:
-            raise Wrong(f"{name}: dL/da_t is off {steps_text(da_bad, T)}, from step {t} back, while dL/dh_t agrees "
+            raise Wrong(f"{name}: dL/da_t is off {steps_text(da_bad, T)} while dL/dh_t agrees "
                         f"there -- (7): back through tanh, tanh'(a_t) = 1 - h_t^2")
     off = [k for k in course_rnn.PARAM_NAMES if rel_error(grads[k], reference[k]) > TOL]
     if off:

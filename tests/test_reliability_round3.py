@@ -12,7 +12,6 @@ import threading
 import time
 
 import keras
-import numpy as np
 import pytest
 
 import day1_tensorflow as day1
