@@ -295,14 +295,9 @@ def headline(m):
 
 def print_among_notes(m):
     """Where this model sits among the trained models of notes/day2.md, and which conclusions do not depend on it."""
-    references = probe.reference_models("day2_models.json", "models", "SimpleRNN")
-    if not references or probe.untrained(m):
-        return
-    print(f"  Beside the {len(references)} trained models of notes/day2.md:")
-    for name, (value, fmt) in headline(m).items():
-        print("    " + probe.among(name, value, [headline(r)[name][0] for r in references.values()], fmt))
-    print(f"  {probe.WHY_IT_VARIES} What does not depend on it: the error reaching word 1 is nowhere near the "
-          "original's 1e-9, and a phrase's effect fades within tens of words yet stays measurable.")
+    probe.print_among(m, headline, "day2_models.json", "models", "SimpleRNN", "trained models of notes/day2.md",
+                      "the error reaching word 1 is nowhere near the original's 1e-9, and a phrase's effect fades "
+                      "within tens of words yet stays measurable.")
 
 
 def print_summary(m):

@@ -162,14 +162,9 @@ def headline(m):
 
 def print_among_notes(m):
     """Where this LSTM sits among the trained LSTMs of notes/day3.md, and which conclusions do not depend on it."""
-    references = probe.reference_models("day3_inside.json", "inside", "LSTM")
-    if not references:
-        return
-    print(f"  Beside the {len(references)} trained LSTMs of notes/day3.md:")
-    for name, (value, fmt) in headline(m).items():
-        print("    " + probe.among(name, value, [headline(r)[name][0] for r in references.values()], fmt))
-    print(f"  {probe.WHY_IT_VARIES} What does not depend on it: the LSTM's error still shrinks on its way back "
-          "through the review (it is not immune), and its forget gates stay near where Keras starts them.")
+    probe.print_among(m, headline, "day3_inside.json", "inside", "LSTM", "trained LSTMs of notes/day3.md",
+                      "the LSTM's error still shrinks on its way back through the review (it is not immune), and "
+                      "its forget gates stay near where Keras starts them.")
 
 
 def print_inside(m):

@@ -17,6 +17,8 @@ class Wrong(AssertionError):
 
 
 def rel_error(a, b):
+    """Largest element-wise difference, relative to the larger of the two arrays' largest magnitude (inf when the
+    shapes differ)."""
     a, b = np.asarray(a, float), np.asarray(b, float)
     if a.shape != b.shape:
         return np.inf
@@ -46,7 +48,8 @@ def check_keys(grads, names, what):
         raise Wrong(f"{what} returned no {', '.join(missing)}")
 
 
-def numerical_gradient(f, array, eps=1e-6):
+def numerical_gradient(f, array, eps=1e-5):
+    """Centred finite differences of the scalar f() with respect to every entry of `array` (changed in place)."""
     grad = np.zeros_like(array)
     for i in np.ndindex(array.shape):
         old = array[i]

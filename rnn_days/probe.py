@@ -232,3 +232,15 @@ def among(name, value, references, fmt="{:.3g}"):
     where = (f"below all {n}" if lower == 0 and value < values[0] else f"above all {n}" if lower == n else
              f"{lower} of {n} lower")
     return f"{name} {text}: {where} models of the notes (range {fmt.format(values[0])} to {fmt.format(values[-1])})"
+
+
+def print_among(m, headline, results_file, key, cell, what, stays):
+    """Print where model m sits among the trained models of one results file of the notes: headline(m) -> {name:
+    (value, format)}; what: "trained models of notes/day2.md"; stays: the conclusions that do not depend on it."""
+    references = reference_models(results_file, key, cell)
+    if not references or untrained(m):
+        return
+    print(f"  Beside the {len(references)} {what}:")
+    for name, (value, fmt) in headline(m).items():
+        print("    " + among(name, value, [headline(r)[name][0] for r in references.values()], fmt))
+    print(f"  {WHY_IT_VARIES} What does not depend on it: {stays}")

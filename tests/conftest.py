@@ -32,3 +32,13 @@ def imdb_dir(tmp_path):
     write_imdb_npz(tmp_path / "imdb.npz")
     (tmp_path / "imdb_word_index.json").write_text(json.dumps({f"w{r}": r for r in range(1, 300)}))
     return tmp_path
+
+
+@pytest.fixture
+def phrase_dir(imdb_dir):
+    """The small data folder, with the probe's default phrase words in its vocabulary (ranks 1-6)."""
+    words = ["i", "absolutely", "loved", "hated", "this", "movie"]
+    index = {w: r for r, w in enumerate(words, 1)}
+    index.update({f"w{r}": r for r in range(len(words) + 1, 300)})
+    (imdb_dir / "imdb_word_index.json").write_text(json.dumps(index))
+    return imdb_dir

@@ -54,14 +54,6 @@ def test_gru_and_simple_rnn_are_looked_inside_without_a_cell_state():
 
 # --- the script ------------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def phrase_dir(imdb_dir):
-    """The small data folder, with the probe's default phrase words in its vocabulary (ranks 1-6)."""
-    words = ["i", "absolutely", "loved", "hated", "this", "movie"]
-    index = {w: r for r, w in enumerate(words, 1)}
-    index.update({f"w{r}": r for r in range(len(words) + 1, 300)})
-    (imdb_dir / "imdb_word_index.json").write_text(json.dumps(index))
-    return imdb_dir
 
 
 def one_line(capsys):

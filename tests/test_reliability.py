@@ -171,6 +171,7 @@ def run_benchmark(script, *args):
                           capture_output=True, text=True, env=env, timeout=300)
 
 
+@pytest.mark.slow   # four fresh processes, each importing TensorFlow
 @pytest.mark.parametrize("script", ["bptt_speed.py", "lstm_speed.py"])
 @pytest.mark.parametrize("args,code,flag", [(["--input-scale", "1e308"], 2, "--input-scale"),
                                             (["--batch", "100000000"], 1, "--batch")])

@@ -203,13 +203,6 @@ def test_odd_day2_json_leaves_the_rnn_line_out(content, tmp_path, capsys):
 
 # --- rows 7-10: models the analyses cannot read, a smaller vocabulary, out of memory -----------------------------
 
-@pytest.fixture
-def phrase_dir(imdb_dir):
-    words = ["i", "absolutely", "loved", "hated", "this", "movie"]
-    index = {w: r for r, w in enumerate(words, 1)}
-    index.update({f"w{r}": r for r in range(len(words) + 1, 300)})
-    (imdb_dir / "imdb_word_index.json").write_text(json.dumps(index))
-    return imdb_dir
 
 
 @pytest.mark.parametrize("layers,what", [
