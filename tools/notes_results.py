@@ -68,11 +68,12 @@ def collect_day2(path, out):
 
 
 def collect_many(paths, out):
-    """Several runs' JSON files in one, keyed by folder name (runs/day3_numpy_seed0/x.json -> day3_numpy_seed0)."""
+    """Several runs' JSON files in one, keyed by the seed each recorded in its settings (never by a folder's name)."""
     runs = {}
     for path in paths:
         with open(path, encoding="utf-8") as f:
-            runs[os.path.basename(os.path.dirname(os.path.abspath(path)))] = json.load(f)
+            run = json.load(f)
+        runs[f"seed {run['settings']['seed']}"] = run
     cli.write_json({"runs": runs}, out)
 
 
