@@ -52,7 +52,10 @@ def main(argv=None):
                                           args.batch_size, args.patience)
     training.report(model, data.test, results, index_to_word)
 
-    training.save(args.out, model, history, results, args, "Day 1 baseline: bag of words on IMDB")
+    with cli.Outputs(args.out) as out:   # all files together: a failed save keeps the previous run's
+        model.save(out.path("model.keras"))
+        training.write_run(out, model, history, results, args, "Day 1 baseline: bag of words on IMDB")
+    training.print_written(out)
     return results
 
 

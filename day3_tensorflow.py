@@ -69,7 +69,10 @@ def main(argv=None):
                                           args.batch_size, args.patience)
     training.report(model, data.test, results, index_to_word)
 
-    training.save(args.out, model, history, results, args, f"Day 3: {args.cell.upper()} on IMDB")
+    with cli.Outputs(args.out) as out:   # all files together: a failed save keeps the previous run's
+        model.save(out.path("model.keras"))
+        training.write_run(out, model, history, results, args, f"Day 3: {args.cell.upper()} on IMDB")
+    training.print_written(out)
     return results
 
 

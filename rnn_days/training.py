@@ -117,16 +117,17 @@ def identity(model, args):
     return {"name": model.name, "cell": cell, "seed": args.seed, "trained": args.epochs > 0, "command": args.command}
 
 
-def save(folder, model, history, results, args, title):
-    """model.keras, history.png (when it trained) and metrics.json -- with the model's identity, the settings and the
-    conditions -- written together: a failed or interrupted save leaves the previous run's files as they were."""
+def write_run(out, model, history, results, args, title):
+    """Into an open cli.Outputs: history.png (when it trained) and metrics.json -- the results, the model's identity,
+    the settings and the conditions."""
+    if history:
+        plot_history(history, out.path("history.png"), title)
     settings = {k: v for k, v in vars(args).items() if k != "command"}
-    with cli.Outputs(folder) as out:
-        model.save(out.path("model.keras"))
-        if history:
-            plot_history(history, out.path("history.png"), title)
-        cli.write_json(dict(results, model=identity(model, args), settings=settings, conditions=conditions()),
-                       out.path("metrics.json"))
+    cli.write_json(dict(results, model=identity(model, args), settings=settings, conditions=conditions()),
+                   out.path("metrics.json"))
+
+
+def print_written(out):
     print()
     for path in out.written():
         print(f"wrote {path}")
