@@ -5,8 +5,9 @@ indices, pad every review to 200 words, build Embedding(10000, 128) -> SimpleRNN
 compile it with Adam (learning rate falling along a cosine, gradient norms clipped), fit it with a validation split
 held out of the training set, evaluate it once on the test set (overall and by review length), save it.
 
-Result: test accuracy 0.840-0.857 over seeds 0-4 (median 0.841) after 3 epochs, about a minute of training on a
-2-core CPU. The table, with versions, CPU and threads: notes/day1.md.
+Result: test accuracy 0.831-0.860 over seeds 0-19 (median 0.845) after 3 epochs, one to two minutes of training on a
+2-core CPU; your run will land near that range, not on a given number (training is chaotic). The table, with
+versions, CPU and threads: notes/day1.md, section 5.
 
     python day1_tensorflow.py                            # downloads IMDB through Keras (about 17 MB, once)
     python day1_tensorflow.py --data-dir "$IMDB_DATA_DIR"  # or a local copy: DIR/imdb.npz, DIR/imdb_word_index.json

@@ -12,7 +12,7 @@ What it shows, on saved Day-1 models (one or several: each gets a row, so a clai
     python day1_tensorflow.py --seed 0 --out runs/day1_seed0         # Day 2 reads the model Day 1 saved
     python day2_tensorflow.py --model runs/day1_seed0/model.keras --out runs/day2_seed0
 
-Result: it varies from model to model; the across-model tables (five seeds and an untrained model) are in
+Result: it varies from model to model; the across-model tables (twenty seeds and an untrained model) are in
 notes/day2.md, section 6. Outputs (in --out, default runs/day2/): grad_through_time.png, memory.png, metrics.json.
 """
 import os
@@ -153,15 +153,17 @@ def filler_memory(model, phrases, fillers, maxlen):
 
 def plot_grad_through_time(per_model, path):
     fig, ax = plt.subplots(figsize=(8, 4.6))
-    for label, m in per_model.items():
-        median = np.array(m["grad_norm_median_per_step"])
-        ax.semilogy(np.arange(1, len(median) + 1), median, label=f"{label}: median ratio "
-                    f"{m['grad_ratio_first_to_last']['median']:.2g}", ls="--" if probe.untrained(m) else "-")
-    first = next(iter(per_model.values()))
-    T = len(first["grad_norm_median_per_step"])
+    T = len(next(iter(per_model.values()))["grad_norm_median_per_step"])
+
+    def label_of(name, models):
+        ratios = [m["grad_ratio_first_to_last"]["median"] for m in models]
+        return (f"{name}: median ratio {ratios[0]:.2g}" if len(models) == 1 else
+                f"{name}: median of {len(models)} models (ratios {min(ratios):.2g} to {max(ratios):.2g})")
+    probe.plot_groups(ax, np.arange(1, T + 1), per_model, lambda m: m["grad_norm_median_per_step"],
+                      lambda m: "--" if probe.untrained(m) else "-", log=True, label_of=label_of)
     ax.set(xlim=(T, 1), xlabel=f"word t (the loss is read after word {T}, on the left)",
            ylabel=r"median $\|\partial L / \partial h_t\|$ over reviews",
-           title="Gradient through time, one line per model (ratio = word 1 / last word)")
+           title="Gradient through time (ratio = word 1 / last word)")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7)
     fig.tight_layout()
@@ -183,15 +185,15 @@ def plot_memory(per_model, path):
         plt.close(fig)
         return
     filler = next(iter(fillers)).split(", ")[1]  # the first: popcorn by default
-    for label, m in per_model.items():
-        if f"negative phrase, {filler}" not in m["fillers"]:   # a model with a smaller vocabulary
-            continue
-        e = np.array(m["fillers"][f"negative phrase, {filler}"]["effect"])
-        axes[2].plot(np.arange(len(e)), e, label=label, lw=1, ls="--" if probe.untrained(m) else "-")
+    key = f"positive phrase, {filler}"   # the original's scenario: "loved", then the tangent
+    having = {label: m for label, m in per_model.items() if key in m["fillers"]}   # a smaller vocabulary: left out
+    n = len(next(iter(having.values()))["fillers"][key]["effect"])
+    probe.plot_groups(axes[2], np.arange(n), having, lambda m: m["fillers"][key]["effect"],
+                      lambda m: "--" if probe.untrained(m) else "-")
     axes[2].axvline(150, color="gray", ls=":", label="the original's 150-word tangent")
     axes[2].axhline(0, color="k", lw=0.8)
     axes[2].set(xlabel="N, filler words after the phrase", ylabel="P(with phrase) - P(filler alone)")
-    axes[2].set_title(f"{filler} filler: negative phrase", fontsize=10)
+    axes[2].set_title(f"the {filler.replace(' filler', '')} text: positive phrase, then N words of it", fontsize=10)
     axes[2].grid(alpha=0.3)
     axes[2].legend(fontsize=7)
     fig.tight_layout()

@@ -85,22 +85,19 @@ def look_inside(model, x, y, phrases):
 
 
 def plot_inside(per_model, path):
-    """Median ||dL/dh_t|| of every model; ||dL/dc_t|| and the mean forget gate of the LSTMs."""
+    """Median ||dL/dh_t|| per cell; ||dL/dc_t|| and the mean forget gate of the LSTMs (bands: the range over models)."""
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
-    for label, m in per_model.items():
-        T = len(m["grad_h_median_per_step"])
-        t = np.arange(1, T + 1)
-        ls = LINE_STYLE[m["cell"]]
-        axes[0].semilogy(t, m["grad_h_median_per_step"], ls=ls, label=f"{label}: median ratio "
-                         f"{m['grad_h_ratio_first_to_last']['median']:.2g}")
-        if "grad_c_median_per_step" in m:
-            axes[1].semilogy(t, m["grad_c_median_per_step"], ls=ls, label=f"{label}: median ratio "
-                             f"{m['grad_c_ratio_first_to_last']['median']:.2g}")
-            axes[2].plot(t, m["forget_mean_per_step"], ls=ls,
-                         label=f"{label}: mean {m['forget_mean_after_10_steps']:.2f}")
-    titles = (r"median $\|\partial L/\partial h_t\|$ (ratio: word 1 / last word)",
-              r"LSTM: median $\|\partial L/\partial c_t\|$", r"LSTM: mean forget gate $f_t$ over reviews and units")
+    T = len(next(iter(per_model.values()))["grad_h_median_per_step"])
+    t = np.arange(1, T + 1)
+    lstms = {label: m for label, m in per_model.items() if "grad_c_median_per_step" in m}
+    style = lambda m: LINE_STYLE[m["cell"]]  # noqa: E731
+    probe.plot_groups(axes[0], t, per_model, lambda m: m["grad_h_median_per_step"], style, log=True)
+    if lstms:
+        probe.plot_groups(axes[1], t, lstms, lambda m: m["grad_c_median_per_step"], style, log=True)
+        probe.plot_groups(axes[2], t, lstms, lambda m: m["forget_mean_per_step"], style)
+    titles = (r"median $\|\partial L/\partial h_t\|$ over reviews", r"LSTM: median $\|\partial L/\partial c_t\|$",
+              r"LSTM: mean forget gate $f_t$ over reviews and units")
     for ax, title in zip(axes, titles):
         ax.set(xlim=(T, 1), xlabel=f"word t (the loss is read after word {T}, on the left)", title=title)
         ax.grid(alpha=0.3, which="both")
