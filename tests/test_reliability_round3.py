@@ -356,3 +356,10 @@ def test_a_broken_keras_config_is_one_line(tmp_path):
     _, result = run_with_home(tmp_path)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "keras.json" in result.stderr
+
+
+def test_an_empty_filler_is_a_bad_flag_not_ignored(phrase_dir, tmp_path, capsys):
+    path = save_model(tmp_path / "m.keras", [keras.layers.SimpleRNN(3), keras.layers.Dense(1, activation="sigmoid")])
+    code, err = one_line_exit(day2.main, ["--data-dir", str(phrase_dir), "--model", path, "--filler", "", "--out",
+                                          str(tmp_path / "o")], capsys)
+    assert code == 2 and "--filler" in err and not (tmp_path / "o").exists()
