@@ -97,6 +97,10 @@ def f4(v):
     return "n/a" if v is None else f"{v:.4f}"
 
 
+def num(v):
+    return "n/a" if v is None else f"{v:g}"
+
+
 def sig(v):
     return "n/a" if v is None else f"{v:.2g}"
 
@@ -170,7 +174,7 @@ DAY2_VALUES = [  # (name, value of one model, format)
     ("test accuracy", lambda m: m["test_accuracy"], f4),
     ("median ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖", lambda m: m["grad_ratio_first_to_last"]["median"], sig),
     ("the same, reviews it gets right / wrong", None, None),
-    ("word t where the median ‖∂L/∂h_t‖ is smallest", lambda m: m["grad_median_smallest_at_word"], str),
+    ("word t where the median ‖∂L/∂h_t‖ is smallest", lambda m: m["grad_median_smallest_at_word"], num),
     ("σ_max(W_hh); spectral radius", None, None),
     ("mean tanh′ (words 11–200)", lambda m: m["tanh_prime_mean_after_10_steps"], f3),
     ("measured factor per step (median ratio^(1/199))", lambda m: m["per_step_factor_measured"], f3),
@@ -217,7 +221,7 @@ def render_day2_memory():
         cells = [med_range([effect(m, key, n) for m in trained], lambda v: f"{v:+.3f}") for n in (0, 50, 150, 195)]
         lives = [m["memory"]["curves"][key] for m in trained]
         undefined = sum(half_life_number(c) is None for c in lives)
-        life = med_range([half_life_number(c) for c in lives], str) if undefined < len(lives) else "—"
+        life = med_range([half_life_number(c) for c in lives], num) if undefined < len(lives) else "—"
         rows.append([key] + cells + [life + (f"; undefined in {undefined}" if undefined else "")])
         c = untrained["memory"]["curves"][key]
         rows.append([f"untrained: {key}"] + [f"{effect(untrained, key, n):+.3f}" for n in (0, 50, 150, 195)]
@@ -236,7 +240,7 @@ def render_day2_fillers():
             e = np.array([p["effect"] for p in per])
             lives = [p["half_life"] for p in per]
             undefined = sum(h is None for h in lives)
-            life = med_range([h for h in lives if isinstance(h, int)], str) if undefined < len(lives) else "—"
+            life = med_range([h for h in lives if isinstance(h, int)], num) if undefined < len(lives) else "—"
             rows.append([fname, phrase, med_range([p["p_filler_alone"] for p in per], f3),
                          med_range(e[:, 0], lambda v: f"{v:+.3f}"), med_range(e[:, 150], lambda v: f"{v:+.3f}"),
                          life + (f"; undefined in {undefined}" if undefined else "")])
@@ -268,8 +272,8 @@ DAY2_STATEMENTS = [
      and m["memory"]["curves"]["negative phrase, positive reviews"]["half_life"] <= 20),
     ("positive phrase in negative reviews: a measurable effect in its own direction at N = 0 (half-life defined)",
      lambda m: m["memory"]["curves"]["positive phrase, negative reviews"]["half_life"] is not None),
-    ("the popcorn scenario (negative phrase, 150 filler words after it): |effect| < 0.02",
-     lambda m: abs(m["fillers"]["negative phrase, popcorn filler"]["effect"][150]) < 0.02),
+    ("the original's scenario (\"i absolutely loved this movie\", then 150 words of popcorn): |effect| < 0.02",
+     lambda m: abs(m["fillers"]["positive phrase, popcorn filler"]["effect"][150]) < 0.02),
 ]
 
 
@@ -453,7 +457,7 @@ def render_day3_inside():
                      med_range([m["forget_mean_after_10_steps"] for m in ms], f3) if lstm else "—",
                      med_range([m["direct_path_gain_1_to_T_mean"] for m in ms]) if lstm else "—",
                      f"{med_range([c['mean'][0] for c in neg], lambda v: f'{v:+.3f}')}; half-life "
-                     f"{med_range([half_life_number(c) for c in neg], str)}"])
+                     f"{med_range([half_life_number(c) for c in neg], num)}"])
     return conditions_line(load("day3_inside.json")) + "\nMedian (min to max) over the trained models:\n\n" + table(
         ["cell (models)", "test accuracy", "median ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖", "median ‖∂L/∂c_1‖ / ‖∂L/∂c_200‖",
          "mean f_t (t > 10)", "∏ f_t, t = 2..200: mean", "negative phrase in positive reviews: effect N = 0"], rows)
@@ -614,8 +618,9 @@ def verdict_accuracy():
     acc = [r["test_accuracy"] for r in load("day1_seeds.json")["runs"].values()]
     return ['"Output: Test Accuracy: ~0.8200 (82%)"',
             f"**plausible.** The same model on the same data gives {f4(min(acc))} to {f4(max(acc))} over twenty "
-            f"seeds (median {f4(np.median(acc))}): 82% is a point or two below that — as far as small recipe "
-            "changes move it (notes/day1.md, sections 2 and 5)", "notes/day1.md, 5"]
+            f"seeds (median {f4(np.median(acc))}); 82% is {100 * (min(acc) - 0.82):.0f} to "
+            f"{100 * (np.median(acc) - 0.82):.0f} points below that. A reading: the original gives no recipe, and a "
+            "slightly different one (another schedule, fewer epochs) plausibly lands there", "notes/day1.md, 5"]
 
 
 def verdict_vanished():
@@ -624,8 +629,8 @@ def verdict_vanished():
     untrained = _untrained(load("day2_models.json")["models"])["grad_ratio_first_to_last"]["median"]
     factors = [m["per_step_factor_measured"] for m in models]
     return ['"the Gradient has functionally vanished to 0.000000001" (from word 200 back to word 1)',
-            f"**wrong, {count(models, lambda m: m['grad_ratio_first_to_last']['median'] > 1e-6)}** of the trained "
-            f"SimpleRNNs: the median review's ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖ is {sig(min(ratios))} to {sig(max(ratios))} "
+            f"**wrong {count(models, lambda m: m['grad_ratio_first_to_last']['median'] > 1e-6)}** (trained "
+            f"SimpleRNNs): the median review's ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖ is {sig(min(ratios))} to {sig(max(ratios))} "
             f"(median {sig(np.median(ratios))}; untrained {sig(untrained)}) — how much reaches word 1 varies "
             f"a thousandfold from seed to seed, but never comes near 10⁻⁹. A reading, not a finding: a per-step "
             f"factor of 0.9 over 199 steps gives 0.9¹⁹⁹ ≈ 8 × 10⁻¹⁰; the trained models' measured factors are "
