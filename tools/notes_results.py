@@ -39,6 +39,8 @@ def load(name):
 
 def spread(values):
     values = [v for v in values if v is not None]
+    if not values:   # e.g. the accuracy on reviews longer than maxlen when maxlen keeps whole reviews
+        return {"median": None, "min": None, "max": None}
     return {"median": float(np.median(values)), "min": float(min(values)), "max": float(max(values))}
 
 
