@@ -682,7 +682,7 @@ def verdict_t100():
                     > m["memory"]["curves"]["negative phrase, positive reviews"]["ci95"][m["memory"]["ns"].index(100)])
     return ['"They are mathematically incapable of connecting a data point at T=0 with a data point at T=100"',
             f"**wrong as stated.** Nothing in the maths forbids it: (11) is an upper bound, not a value, and the error "
-            f"reaching word 1 is small but not zero in every model; a phrase 100 words back still moves P(positive) "
+            f"reaching word 1 is far from zero in every trained model; a phrase 100 words back still moves P(positive) "
             f"beyond zero's 95% interval {nonzero}. What is true: a small gradient makes such a connection slow to "
             f"*learn*. On first-token recall (3 seeds a point) SimpleRNNs learned T = 100 in {k100} of {n100} seeds "
             f"within {budget:,} steps and in {kl} of {nl} within {long_budget:,}; T = 400 in {k400} of {n400} within "
@@ -702,10 +702,9 @@ def verdict_99():
             'Problem."',
             f"**not supported.** A bag-of-words logistic regression — no word order, so no gradient through time at "
             f"all — reads the same last 200 words to {f4(b)}, {where} ({f4(min(rnn))} to {f4(max(rnn))}), and whole "
-            f"reviews to {f4(bf)}; the LSTM, whose gradient also shrinks on the way back (notes/day3.md), gets "
-            f"{f4(min(lstm))} to {f4(max(lstm))}. Vanishing gradients are real (section 3), but what stops these "
-            "models short of 99% is what they read and learn from 20,000 reviews; published results on IMDB stop in "
-            "the mid 90s", "6.4"]
+            f"reviews to {f4(bf)}; the LSTM gets {f4(min(lstm))} to {f4(max(lstm))}. Vanishing gradients are real "
+            f"(section 3), but what stops these models short of 99% is what they read and what 20,000 reviews can "
+            f"teach; published results on IMDB stop in the mid 90s", "6.4"]
 
 
 def verdict_immune():
