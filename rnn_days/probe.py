@@ -257,9 +257,9 @@ def among(name, value, references, fmt="{:.3g}"):
         return f"{name}: no reference"
     n, text = len(values), fmt.format(value)
     lower = sum(v < value for v in values)
-    where = (f"below all {n}" if lower == 0 and value < values[0] else f"above all {n}" if lower == n else
-             f"{lower} of {n} lower")
-    return f"{name} {text}: {where} models of the notes (range {fmt.format(values[0])} to {fmt.format(values[-1])})"
+    where = (f"below all {n} models of the notes" if lower == 0 and value < values[0] else
+             f"above all {n} models of the notes" if lower == n else f"above {lower} of the notes' {n} models")
+    return f"{name} {text}: {where} (their range: {fmt.format(values[0])} to {fmt.format(values[-1])})"
 
 
 def print_among(m, headline, results_file, key, cell, what, stays):

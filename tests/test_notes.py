@@ -84,3 +84,17 @@ def test_fresh_lstm_seed0_run_reproduces_the_day3_verdicts(tmp_path):
                                "--compare", "--out", str(tmp_path / "inside")])
     fresh = results.day3_fresh_values(metrics, inside["LSTM seed 0"])
     assert not results.failed_checks(fresh, checks), "a fresh seed-0 LSTM contradicts notes/day3.md's verdicts"
+
+
+def test_a_learners_model_is_placed_among_the_notes_models(capsys):
+    """Day 2 prints where a model sits among the notes' twenty, and why a value outside their range is expected."""
+    import copy
+
+    import day2_tensorflow as day2
+    trained = [m for m in results.load("day2_models.json")["models"].values() if m["identity"]["trained"]]
+    mine = copy.deepcopy(trained[0])
+    mine["W_hh_sigma_max"] = 9.0
+    day2.print_among_notes(mine)
+    printed = capsys.readouterr().out
+    assert f"sigma_max(W_hh) 9.000: above all {len(trained)} models of the notes" in printed
+    assert "expected now and then" in printed and "nowhere near the original's 1e-9" in printed
