@@ -323,7 +323,7 @@ def render_fresh_checks(per_model, checks):
         rate = normal_tail(values, threshold, relation, log)
         total += rate
         passed = sum((v > threshold) if relation == ">" else (v < threshold) for v in values)
-        rows.append([name, f"`{relation} {threshold:g}`", f"{sig(min(values))} to {sig(max(values))}",
+        rows.append([name, f"`{relation} {threshold:g}`", f"{min(values):.3g} to {max(values):.3g}",
                      f"{passed} of {len(values)}", f"{rate:.0e}" if rate >= 1e-12 else "< 1e-12"])
     rows.append(["**the whole check (sum)**", "", "", "", f"**{total:.0e}**" if total >= 1e-12 else "**< 1e-12**"])
     return table(["value", "passes when", f"the {len(per_model)} models: min to max", "pass (leave-one-out)",
