@@ -612,10 +612,6 @@ def memory_learned(name, task, cell, T):
     return (sum(r["accuracy"] >= d["horizon_threshold"][task] for r in runs), len(runs), d["settings"]["steps"])
 
 
-def pct(v):
-    return f"{100 * v:.1f}%"
-
-
 def verdict_accuracy():
     acc = [r["test_accuracy"] for r in load("day1_seeds.json")["runs"].values()]
     return ['"Output: Test Accuracy: ~0.8200 (82%)"',
