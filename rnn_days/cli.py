@@ -71,11 +71,9 @@ def run(main, argv=None):
     except Failure as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(exc.status)
-    except MemoryError:
-        print(f"error: out of memory: {_out_of_memory_advice(main)}", file=sys.stderr)
-        raise SystemExit(1)
     except Exception as exc:
-        if type(exc).__name__ != "ResourceExhaustedError":  # TensorFlow's out of memory, named without importing it
+        # out of memory: NumPy's MemoryError, or TensorFlow's ResourceExhaustedError (named without importing it)
+        if not (isinstance(exc, MemoryError) or type(exc).__name__ == "ResourceExhaustedError"):
             raise
         print(f"error: out of memory: {_out_of_memory_advice(main)}", file=sys.stderr)
         raise SystemExit(1)
@@ -259,13 +257,10 @@ def remove_stale_staging(folder):
             continue
         try:
             os.kill(int(parts[1]), 0)   # signal 0: only asks whether the process exists
-            alive = True
-        except ProcessLookupError:
-            alive = False
-        except PermissionError:
-            alive = True
-        if not alive:
+        except ProcessLookupError:      # gone: its staging folder can never be finished
             shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+        except PermissionError:         # alive, another user's
+            pass
 
 
 def check_writable(folder):
