@@ -25,6 +25,7 @@ import os
 import numpy as np
 
 from rnn_days import cli
+from rnn_days.conditions import conditions
 
 import matplotlib  # noqa: E402
 matplotlib.use("Agg")  # headless: figures go to PNG files
@@ -169,10 +170,12 @@ def per_step_W_hh(cache, grads):
     return np.einsum("tni,ntj->tij", cache["h"][:-1], grads["a"])
 
 
-def measure(scale, seed=0, N=16, T=200, D=128, H=128, truncate=None, clip=1.0):
-    """One scale of W_hh: forward, BPTT and clipping. Every scale sees the same seed, so only W_hh's size differs."""
+def measure(scale, seed=0, N=16, T=200, D=128, H=128, truncate=None, clip=1.0, input_scale=1.0):
+    """One scale of W_hh: forward, BPTT and clipping. Every scale sees the same seed, so only W_hh's size differs.
+    input_scale multiplies the inputs: 1 saturates tanh, about 0.03 is the size of Keras's starting embeddings."""
     rng = np.random.default_rng(seed)
     x, y, h0 = make_batch(N, T, D, H, rng, np.float64)
+    x = x * input_scale
     params = init_params(D, H, rng, scale)
     with np.errstate(over="ignore", invalid="ignore"):   # the exploding case may overflow: detect, don't crash
         loss, cache = forward(x, y, h0, params)
@@ -186,7 +189,9 @@ def measure(scale, seed=0, N=16, T=200, D=128, H=128, truncate=None, clip=1.0):
         ratio = float(norms[0] / norms[-1])
     ok = np.isfinite(ratio) and ratio > 0 and T > 1
     return {
-        "scale": scale, "loss": float(loss), "dh_norm": [float(v) for v in norms],
+        "scale": scale, "input_scale": input_scale, "loss": float(loss), "dh_norm": [float(v) for v in norms],
+        # saturation: tanh'(a_t) = 1 - h_t^2, averaged over units, sequences and the steps after the first ten
+        "tanh_prime_mean": float(np.mean(1 - cache["h"][11:] ** 2)) if T > 10 else None,
         "ratio_first_to_last": ratio if np.isfinite(ratio) else None,
         # the average factor one step back multiplies the error by: ratio = factor^(T-1)
         "per_step_factor": float(ratio ** (1 / (T - 1))) if ok else None,
@@ -248,6 +253,9 @@ def make_parser():
                         help="largest singular values of W_hh to compare, comma-separated (default %(default)s)")
     parser.add_argument("--clip", type=cli.positive_float, default=1.0,
                         help="gradient-norm clipping threshold for the second panel (default %(default)s)")
+    parser.add_argument("--input-scale", type=cli.positive_float, default=1.0,
+                        help="standard deviation of the random inputs (default %(default)s: tanh saturates); 0.029 "
+                             "is that of Keras's starting embeddings, uniform in (-0.05, 0.05)")
     parser.add_seed()
     parser.add_out(os.path.join("runs", "day2_numpy"))
     return parser
@@ -256,7 +264,7 @@ def make_parser():
 def print_table(results, title):
     print(f"||dL/dh_t|| from step T back to step 1 -- {title}:")
     print(f"{'sigma_max(W_hh)':>16} {'||dL/dh_T||':>12} {'||dL/dh_1||':>12} {'ratio 1/T':>10} {'per step':>9} "
-          f"{'||g|| raw':>10} {'||g|| clipped':>13}  status")
+          f"{'tanh prime':>10} {'||g|| raw':>10} {'||g|| clipped':>13}  status")
     for r in results:
         first, last = r["dh_norm"][0], r["dh_norm"][-1]
         ratio = "n/a" if r["ratio_first_to_last"] is None else f"{r['ratio_first_to_last']:.3g}"
@@ -264,19 +272,22 @@ def print_table(results, title):
         raw = "inf/nan" if r["grad_norm"] is None else f"{r['grad_norm']:.3g}"
         clipped = "n/a" if r["grad_norm_clipped"] is None else f"{r['grad_norm_clipped']:.3g}"
         status = "ok" if r["finite"] else "OVERFLOW (inf/nan)"
-        print(f"{r['scale']:>16g} {last:>12.3g} {first:>12.3g} {ratio:>10} {step:>9} {raw:>10} {clipped:>13}  {status}")
+        slope = "n/a" if r["tanh_prime_mean"] is None else f"{r['tanh_prime_mean']:.3f}"
+        print(f"{r['scale']:>16g} {last:>12.3g} {first:>12.3g} {ratio:>10} {step:>9} {slope:>10} {raw:>10} "
+              f"{clipped:>13}  {status}")
 
 
 def main(argv=None):
     args = make_parser().parse_args(argv)
-    results = [measure(s, args.seed, args.batch, args.seq_len, args.input_dim, args.hidden, args.truncate, args.clip)
-               for s in args.scales]
+    results = [measure(s, args.seed, args.batch, args.seq_len, args.input_dim, args.hidden, args.truncate, args.clip,
+                       args.input_scale) for s in args.scales]
     title = (f"vanilla RNN, T = {args.seq_len}, N = {args.batch}, H = {args.hidden}, "
-             f"truncate = {args.truncate or args.seq_len}, seed {args.seed}")
+             f"truncate = {args.truncate or args.seq_len}, inputs x {args.input_scale:g}, seed {args.seed}")
     print_table(results, title)
     with cli.Outputs(args.out) as out:
         plot(results, args.clip, title, out.path("gradient_norms.png"))
-        cli.write_json({"settings": vars(args), "results": results}, out.path("gradient_norms.json"))
+        cli.write_json({"settings": vars(args), "results": results, "conditions": conditions()},
+                       out.path("gradient_norms.json"))
     for path in out.written():
         print(f"wrote {path}")
     return results

@@ -8,8 +8,8 @@ direct path c_1 -> c_T, and the real-text memory probe (a strong phrase written 
     python day3_tensorflow.py --seed 0 --out runs/day3_lstm_seed0          # first train a model
     python day3_inside.py --model runs/day3_lstm_seed0/model.keras --compare runs/day1/model.keras
 
-Result: it varies from model to model; the across-model table is in notes/day3.md, section 5.
-Outputs (in --out, default runs/day3_inside/): inside.png, memory.png, metrics.json.
+Result: it varies from model to model; the across-model table is in notes/day3.md, section 6.1.
+Outputs (in --out, default runs/day3_inside/): inside.png, memory.png, forget_units.png (LSTMs), metrics.json.
 """
 import os
 
@@ -32,8 +32,9 @@ def states_through_time(model, x, y, batch_size=250):
     """Run the trained layer's own cell step by step under tf.GradientTape, for reviews x (N, T) with labels y (N,).
 
     Returns {"h": ||dL_n/dh_t||, "c": ||dL_n/dc_t|| (LSTM only), "f": mean over units of f_t (LSTM only)}, each
-    (N, T). dL/dc_t is the total derivative -- both paths out of c_t, into h_t and into c_{t+1} -- because the tape
-    sees every use of the tensor c_t. L_n is review n's cross-entropy from the logit (as in Day 2).
+    (N, T); for the LSTM also "log_f_sum" (N, H), the direct path's log gain, and "f_units" (N, H), each unit's mean
+    f_t after the first ten steps. dL/dc_t is the total derivative -- both paths out of c_t, into h_t and into
+    c_{t+1} -- because the tape sees every use of the tensor c_t. L_n is review n's cross-entropy from the logit.
     """
     embedding, rnn, dense = model.layers
     cell, is_lstm = rnn.cell, isinstance(rnn, keras.layers.LSTM)
@@ -61,6 +62,7 @@ def states_through_time(model, x, y, batch_size=250):
             out["c"].append(np.stack([tf.norm(g, axis=1).numpy() for g in dc], axis=1))
             out["f"].append(np.stack([tf.reduce_mean(f, axis=1).numpy() for f in fs], axis=1))
             out.setdefault("log_f_sum", []).append(tf.add_n([tf.math.log(f) for f in fs[1:]]).numpy())
+            out.setdefault("f_units", []).append(tf.reduce_mean(tf.stack(fs[10:]), axis=0).numpy())  # (n, H)
     return {k: np.concatenate(v).astype(np.float64) for k, v in out.items()}
 
 
@@ -77,6 +79,8 @@ def look_inside(model, x, y, phrases):
                   "grad_c_median_per_step": np.median(s["c"], axis=0).tolist(),
                   "forget_mean_per_step": s["f"].mean(axis=0).tolist(),
                   "forget_mean_after_10_steps": float(s["f"][:, 10:].mean()),
+                  # each unit's own mean f_t (t > 10) over the reviews: a unit that holds its memory sits near 1
+                  "forget_mean_per_unit": s["f_units"].mean(axis=0).tolist(),
                   "direct_path_gain_1_to_T_mean": float(direct.mean()),
                   "direct_path_units_keeping_half": float(np.mean(direct >= 0.5))})
     m["memory"] = probe.real_text_memory(model, x, y, phrases,
@@ -104,6 +108,30 @@ def plot_inside(per_model, path):
         if ax.get_legend_handles_labels()[0]:  # no LSTM among the models: the two LSTM panels stay empty
             ax.legend(fontsize=7)
     axes[2].set_ylim(0, 1)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_forget_units(per_model, path):
+    """Each LSTM unit's mean forget gate (words 11-200): one histogram for the trained models' units together, one
+    for the untrained model's -- where training moved the forget gates, and where Keras started them (sigma(1))."""
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    groups = {}
+    for m in per_model.values():
+        if "forget_mean_per_unit" in m:
+            groups.setdefault("untrained" if probe.untrained(m) else "trained", []).append(m)
+    every = np.concatenate([m["forget_mean_per_unit"] for ms in groups.values() for m in ms] + [[0.731]])
+    bins = np.linspace(every.min() - 0.01, every.max() + 0.01, 41)   # zoomed: the units sit close together
+    for name, models in sorted(groups.items()):
+        units = np.concatenate([m["forget_mean_per_unit"] for m in models])
+        ax.hist(units, bins=bins, density=True, alpha=0.55,
+                label=f"{name}: {len(models)} model(s), {len(units)} units")
+    ax.axvline(1 / (1 + np.exp(-1)), color="k", ls=":", label="σ(1) = 0.73, Keras's starting forget bias")
+    ax.set(xlabel="a unit's mean forget gate f (words 11-200, 1,000 reviews)", ylabel="density",
+           title="LSTM forget gates, unit by unit")
+    ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -211,6 +239,8 @@ def main(argv=None):
     with cli.Outputs(args.out) as out:
         plot_inside(per_model, out.path("inside.png"))
         plot_memory(per_model, out.path("memory.png"))
+        if any("forget_mean_per_unit" in m for m in per_model.values()):
+            plot_forget_units(per_model, out.path("forget_units.png"))
         cli.write_json({"inside": per_model, "settings": vars(args), "conditions": conditions()},
                        out.path("metrics.json"))
     for path in out.written():

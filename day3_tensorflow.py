@@ -11,7 +11,7 @@ trained network afterwards (the error through time, the forget gates, the memory
 
 Result: LSTM test accuracy 0.867-0.875 over seeds 0-9 (median 0.873), GRU 0.865-0.873 (median 0.868), against the
 SimpleRNN's 0.831-0.860 over twenty seeds (Day 1), after 3 epochs on a 2-core CPU. The tables and the time per epoch:
-notes/day3.md, section 5.
+notes/day3.md, section 6.
 Outputs (in --out, default runs/day3/): model.keras, history.png, metrics.json.
 """
 import os
@@ -53,7 +53,7 @@ def make_parser():
                         help="the recurrent layer (default %(default)s)")
     parser.add_argument("--dropout", type=cli.rate(0.9), default=0.2,
                         help="input dropout of the cell while training, in [0, 0.9] (default %(default)s; "
-                             "notes/day3.md, section 5.1, compares 0)")
+                             "notes/day3.md, section 6, compares 0)")
     return parser
 
 

@@ -9,7 +9,7 @@ Both sides use the same number of threads (--threads: NumPy's BLAS through threa
 inter-op pools), printed with the CPU model; on a busy 2-core machine default BLAS threads can make the ratio several
 times worse. Inputs are random with standard deviation --input-scale (default 0.05, about the size of the trained
 Day-1 embedding entries). With --input-scale 1 the tanh saturates and the error vanishes into float32's subnormal
-range; some CPUs then slow NumPy down (notes/day2.md, section 5).
+range; some CPUs then slow NumPy down (notes/reproducing.md, Speed).
 
     python benchmarks/bptt_speed.py --threads 1
     python benchmarks/bptt_speed.py --threads 2

@@ -1,4 +1,4 @@
-"""Benchmark: what one training step of day3_memory.py costs, and what made the grid fit in minutes.
+"""Benchmark: what one training step of day4_memory.py costs, and what made the grid fit in minutes.
 
 One step trains three models side by side (a SimpleRNN, a GRU and an LSTM of 32 units, the memory experiment's
 optimiser) on a batch of 64 recall sequences of T = 100 steps. Four settings, each in its own fresh process (thread
@@ -27,10 +27,10 @@ def one_setting(jit, threads, steps, T):
     from rnn_days.conditions import set_threads
     tf, keras = race.cli.import_tensorflow()
     set_threads(threads)
-    import day3_memory as memory
+    import day4_memory as memory
 
     keras.utils.set_random_seed(0)
-    models = [memory.build_model(cell, "recall", T, 32) for cell in memory.CELLS]
+    models = [memory.build_model(cell, "recall", T, 32) for cell in ("simple_rnn", "gru", "lstm")]
     optimizers = [keras.optimizers.Adam(3e-3, global_clipnorm=1.0) for _ in models]
     for m, o in zip(models, optimizers):
         o.build(m.trainable_variables)

@@ -2,7 +2,7 @@
 XLA-compiled step, each stopping once it solves its validation batch; and jobs shared by worker processes that never
 outlive the command (Ctrl-C, SIGTERM, SIGHUP, a dead worker: one line, the workers stopped).
 
-The lesson -- the tasks, the model, one model's training step, the horizon -- is day3_memory.py; this module only
+The lesson -- the tasks, the cells, one model's training step, the horizon -- is day4_memory.py; this module only
 makes it fast enough to run ten seeds a point on two cores.
 """
 import concurrent.futures
@@ -89,20 +89,27 @@ def _stop(signum, frame):
     raise KeyboardInterrupt  # SIGTERM or SIGHUP: the same clean stop as Ctrl-C
 
 
-def run_jobs(function, jobs, workers, first=None):
-    """function(*job) for every job on `workers` processes (fresh, spawned, one TensorFlow thread each); yields the
-    results as they finish. first: a function run once in a worker before the jobs, its result yielded first (the
-    workers' conditions). Ctrl-C, SIGTERM or SIGHUP stop the workers at once (KeyboardInterrupt: exit 130); a worker
-    that dies raises cli.Failure."""
+def run_jobs(jobs, workers, first=None, follow=None):
+    """Every job, a tuple (function, *args), on `workers` processes (fresh, spawned, one TensorFlow thread each);
+    yields (job, result) as they finish. first: a function run once in a worker before the jobs, its result yielded
+    first (the workers' conditions). follow(job, result) -> further jobs to queue (a grid that stops where it is
+    hopeless). Ctrl-C, SIGTERM or SIGHUP stop the workers at once (KeyboardInterrupt: exit 130); a worker that dies
+    raises cli.Failure."""
     previous = {s: signal.signal(s, _stop) for s in (signal.SIGTERM, signal.SIGHUP)}
     context = multiprocessing.get_context("spawn")   # a fresh TensorFlow in each worker, never a forked one
     pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker)
     try:
         if first:
             yield pool.submit(first).result()
-        futures = [pool.submit(function, *job) for job in jobs]
-        for future in concurrent.futures.as_completed(futures):
-            yield future.result()
+        pending = {pool.submit(*job): job for job in jobs}
+        while pending:
+            done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in done:
+                job = pending.pop(future)
+                result = future.result()
+                for more in follow(job, result) if follow else ():
+                    pending[pool.submit(*more)] = more
+                yield job, result
     except concurrent.futures.process.BrokenProcessPool:
         _terminate(pool)
         raise cli.Failure("a worker process died (out of memory, or killed); lower --workers or the largest lag. "

@@ -223,7 +223,8 @@ def test_overflow_is_reported_not_a_crash(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv", [["--seq-len", "0"], ["--hidden", "-1"], ["--batch", "x"], ["--scales", ""],
                                   ["--scales", ","], ["--scales", "0.5,abc"], ["--scales", "0.5,-1"],
-                                  ["--clip", "0"], ["--truncate", "0"], ["--input-dim", "2.5"], ["--seed", "-2"]])
+                                  ["--clip", "0"], ["--truncate", "0"], ["--input-dim", "2.5"], ["--seed", "-2"],
+                                  ["--input-scale", "0"], ["--input-scale", "nan"]])
 def test_bad_flags_exit_2_with_one_line(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.run(bptt.main, argv)
@@ -338,3 +339,13 @@ def test_sigmoid_is_exact_over_the_whole_float_range():
     assert np.all(np.abs(got - expected) <= 4 * np.spacing(expected)), got / expected - 1
     with np.errstate(over="raise", invalid="raise"):   # no overflow at either end
         bptt.sigmoid(np.array([-1e308, 1e308]))
+
+
+def test_gradient_keras_sized_inputs_keep_tanh_unsaturated_and_the_error_alive():
+    """notes/day2.md, section 5: the same W_hh (sigma_max = 1) loses the error with saturating inputs and keeps a few
+    percent of it with inputs the size of Keras's starting embeddings; saturation is what differs."""
+    saturating, keras_sized = (bptt.measure(1.0, seed=0, input_scale=s) for s in (1.0, 0.029))
+    assert saturating["tanh_prime_mean"] < 0.6 < 0.95 < keras_sized["tanh_prime_mean"]
+    assert saturating["ratio_first_to_last"] < 1e-30 and 1e-3 < keras_sized["ratio_first_to_last"] < 0.2
+    # without the tanh, only W_hh acts: the inputs' scale would not change the per-step factor this much
+    assert keras_sized["per_step_factor"] > 1.4 * saturating["per_step_factor"]

@@ -18,7 +18,7 @@ import day1_tensorflow as day1
 import day2_tensorflow as day2
 import day3_inside as inside
 import day3_lstm_numpy as lstm
-import day3_memory as memory
+import day4_memory as memory
 from conftest import ROOT
 from rnn_days import cli, imdb, probe, side_by_side
 from tools import notes_results
@@ -83,7 +83,7 @@ def alive(pid):
 
 def start_grid(tmp_path):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "day3_memory.py"), "--tasks", "recall", "--cells",
+    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "day4_memory.py"), "--tasks", "recall", "--cells",
                                 "lstm", "--recall-lags", "400,300", "--seeds", "1", "--steps", "5000", "--out",
                                 str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env=env)
@@ -118,7 +118,7 @@ def kill_myself(*args):
 @pytest.mark.slow
 def test_a_worker_that_dies_is_one_line(capsys):
     with pytest.raises(cli.Failure, match="worker process died"):
-        list(side_by_side.run_jobs(kill_myself, [(1,)], workers=1))
+        list(side_by_side.run_jobs([(kill_myself, 1)], workers=1))
 
 
 # --- row 3: Ctrl-C while TensorFlow is still starting -------------------------------------------------------------

@@ -1,0 +1,233 @@
+"""Day 4, steps to learn against the lag: each task's generator makes the stated distribution and chance level, the
+same seed makes the same data, the cells start where their names say, the gradient at the start agrees with finite
+differences, the grid stops where a cell is hopeless, and the --quick grid writes its figures and JSON."""
+import json
+
+import numpy as np
+import pytest
+
+from rnn_days import cli
+
+import day4_memory as memory
+
+
+def test_recall_label_is_the_first_step_and_nothing_else():
+    x, y = memory.recall_batch(np.random.default_rng(0), 20_000, 30)
+    assert x.shape == (20_000, 30, 1) and set(np.unique(x)) == {-1.0, 1.0}
+    np.testing.assert_array_equal(y, (x[:, 0, 0] == 1).astype(np.float32))
+    assert abs(y.mean() - 0.5) < 0.02                             # chance 0.5: the labels are balanced
+    later = np.corrcoef(np.c_[y, x[:, 1:, 0]], rowvar=False)[0, 1:]
+    assert np.max(np.abs(later)) < 0.03                           # the distractors say nothing about the label
+
+
+def test_adding_target_is_the_sum_of_exactly_the_two_marked_values():
+    T = 50
+    x, y = memory.adding_batch(np.random.default_rng(1), 20_000, T)
+    values, markers = x[..., 0], x[..., 1]
+    assert x.shape == (20_000, T, 2) and np.all(np.abs(values) < 1)
+    assert np.all(markers.sum(axis=1) == 2) and set(np.unique(markers)) == {0.0, 1.0}
+    first, second = (np.argmax(markers, axis=1), T - 1 - np.argmax(markers[:, ::-1], axis=1))
+    assert np.all(first < T // 10) and np.all((T // 10 <= second) & (second < T // 2))
+    np.testing.assert_allclose(y, (values * markers).sum(axis=1), rtol=1e-6)
+    assert abs(values.mean()) < 0.01 and abs(values.var() - 1 / 3) < 0.01        # uniform in (-1, 1)
+    assert abs(np.mean(memory.correct("adding", np.zeros_like(y), y)) - memory.CHANCE["adding"]) < 0.01
+    assert abs(np.mean(y ** 2) - 2 / 3) < 0.02                   # the constant answer 0: mean squared error 2/3
+
+
+def test_adding_marks_the_first_step_when_T_is_short():
+    x, _ = memory.adding_batch(np.random.default_rng(2), 1000, 5)
+    assert np.all(x[:, 0, 1] == 1) and np.all(x[:, 1:, 1].sum(axis=1) == 1)
+
+
+def test_correct_reads_the_sign_for_recall_and_the_tolerance_for_adding():
+    np.testing.assert_array_equal(memory.correct("recall", np.array([2.0, -0.5, 0.1]), np.array([1.0, 0.0, 0.0])),
+                                  [True, True, False])
+    np.testing.assert_array_equal(memory.correct("adding", np.array([0.5, 0.5]), np.array([0.65, 0.7])),
+                                  [True, False])
+
+
+def test_same_seed_same_data_and_every_cell_sees_it():
+    for task, batch in memory.BATCHES.items():
+        a = batch(memory.data_rng(task, 20, 3, "train"), 8, 20)
+        b = batch(memory.data_rng(task, 20, 3, "train"), 8, 20)
+        c = batch(memory.data_rng(task, 20, 4, "train"), 8, 20)
+        d = batch(memory.data_rng(task, 20, 3, "test"), 8, 20)
+        np.testing.assert_array_equal(a[0], b[0])
+        assert not np.array_equal(a[0], c[0]) and not np.array_equal(a[0], d[0])
+
+
+def fake_runs(task, cell, solved_per_lag, steps=100):
+    return [{"task": task, "cell": cell, "T": T, "seed": k, "solved": k < solved, "steps": steps, "accuracy": 0.9}
+            for T, solved in solved_per_lag.items() for k in range(10)]
+
+
+def test_horizon_is_contiguous_and_counts_seeds_that_solve():
+    runs = fake_runs("recall", "lstm", {10: 10, 20: 8, 50: 7, 100: 10})
+    s = memory.summarise(runs, [], [], ["recall"], ["lstm"], {"recall": [10, 20, 50, 100]})["recall"]["lstm"]
+    assert s["horizon"] == 20 and s["first_failure"] == 50          # 100 passes, but 50 (7 of 10) came first
+    assert s["points"]["20"]["solved"] == 8 and s["points"]["20"]["seeds"] == 10
+    s = memory.summarise(fake_runs("recall", "lstm", {10: 7}), [], [{"task": "recall", "cell": "lstm", "T": 20}],
+                         ["recall"], ["lstm"], {"recall": [10, 20]})["recall"]["lstm"]
+    assert s["horizon"] is None and s["points"]["20"]["skipped"] and "solved" not in s["points"]["20"]
+
+
+def test_exact_interval_and_median_steps_to_solve():
+    for k, (low, high) in {0: (0, 0.3085), 8: (0.4439, 0.9748), 10: (0.6915, 1)}.items():
+        assert np.allclose(memory.success_interval(k, 10), (low, high), atol=1e-4)
+    assert memory.median_steps([100, 300, 200], [True, True, False]) == 300    # the unsolved one counts as never
+    assert memory.median_steps([100, 300, 200, 400], [True, True, False, False]) is None   # half unsolved
+    assert memory.median_steps([100, 300, 200, 400], [True, True, True, False]) == 250
+
+
+def test_a_cell_stops_after_two_lags_in_a_row_that_no_seed_solves(monkeypatch):
+    """The grid's order and its pruning, with the training replaced by a table of who solves where."""
+    solves = {10: 10, 20: 0, 30: 3, 50: 0, 75: 0, 100: 10}
+
+    def fake_job(task, T, cell, seeds, steps, forget_bias, chrono_max):
+        return [{"task": task, "T": T, "cell": cell, "seed": s, "solved": i < solves[T], "steps": 100,
+                 "accuracy": 1.0, "job_seconds": 0} for i, s in enumerate(seeds)]
+
+    def fake_gradient(task, T, cell, seeds, forget_bias, chrono_max):
+        return {"task": task, "T": T, "cell": cell, "ratios": [0.5] * len(seeds)}
+
+    def in_process(jobs, workers, first=None, follow=None):
+        yield first() if first else {}
+        queue = list(jobs)
+        while queue:
+            job = queue.pop(0)
+            result = job[0](*job[1:])
+            queue += follow(job, result)
+            yield job, result
+    monkeypatch.setattr(memory, "run_job", fake_job)
+    monkeypatch.setattr(memory, "gradient_at_start", fake_gradient)
+    monkeypatch.setattr(memory.side_by_side, "run_jobs", in_process)
+    monkeypatch.setattr(memory, "conditions", lambda: {})
+    runs, grads, skipped, _ = memory.run_grid(["recall"], ["gru"], {"recall": list(solves)}, [0, 1], 500, 3.0, 1)
+    assert sorted({r["T"] for r in runs}) == [10, 20, 30, 50, 75]     # 50 and 75 unsolved: 100 is not trained
+    assert skipped == [{"task": "recall", "cell": "gru", "T": 100}]
+    assert [g["T"] for g in grads] == list(solves)                      # the gradient is measured at every lag
+
+
+def test_gradient_at_start_agrees_with_finite_differences(monkeypatch):
+    import tensorflow as tf
+    import keras
+    monkeypatch.setattr(memory, "GRAD_SIZE", 3)
+    T = 6
+    ratio = memory.gradient_at_start("adding", T, "gru", [4])["ratios"][0]
+    keras.utils.set_random_seed(4)
+    model32 = memory.build_model("gru", "adding", T, memory.HIDDEN, seed=4)
+    model = memory.build_model("gru", "adding", T, memory.HIDDEN, seed=4, dtype="float64")
+    model.set_weights([w.astype(np.float64) for w in model32.get_weights()])
+    x, y = memory.adding_batch(memory.data_rng("adding", T, 4, "gradient"), 3, T)
+    x = x.astype(np.float64)
+
+    def L(x):
+        return float(memory.loss("adding", model(tf.constant(x))[:, 0], tf.constant(y, tf.float64)))
+    g = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        if index[1] in (0, T - 1):
+            e = np.zeros_like(x)
+            e[index] = 1e-6
+            g[index] = (L(x + e) - L(x - e)) / 2e-6
+    expected = np.linalg.norm(g[:, 0]) / np.linalg.norm(g[:, -1])
+    assert abs(ratio - expected) < 1e-5 * expected
+
+
+@pytest.mark.slow
+def test_quick_grid_writes_figures_and_json_and_learns_a_short_lag(tmp_path, capsys):
+    summary = memory.main(["--quick", "--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    data = json.loads((tmp_path / "memory.json").read_text())
+    for figure in ("learning.png", "gradient_at_start.png"):
+        assert (tmp_path / figure).stat().st_size > 0 and f"wrote {tmp_path / figure}" in printed
+    cells = memory.QUICK["cells"]
+    assert len(data["runs"]) == 2 * len(cells) * 2 * 2                    # tasks x cells x lags x seeds
+    assert len(data["gradients"]) == 2 * len(cells) * 2                   # every point, trained or not
+    for task in ("recall", "adding"):
+        for cell in cells:
+            short = summary[task][cell]["points"][str(memory.QUICK["lags"][task][0])]
+            assert short["solved"] == 2 and short["accuracy_median"] > memory.CHANCE[task] + 0.3, (task, cell)
+            assert 0 < short["gradient_ratio_median"] < 10
+
+
+@pytest.mark.parametrize("argv", [["--recall-lags", "1"], ["--adding-lags", "10,x"], ["--cells", "rnn"],
+                                  ["--recall-lags", "0"], ["--recall-lags", "-10,20"], ["--adding-lags", "20,20"],
+                                  ["--steps", "-3"], ["--quick", "--full"],
+                                  ["--tasks", ""], ["--cells", "lstm,lstm"], ["--steps", "0"], ["--workers", "0"],
+                                  ["--seeds", "101"], ["--workers", "17"], ["--seeds", "0"],
+                                  ["--forget-bias", "nan"], ["--forget-bias", "30"]])
+def test_bad_flags_exit_2_with_one_line(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.run(memory.main, argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and argv[0] in err[0]
+
+
+def test_each_cell_starts_where_its_name_says():
+    import keras
+    bias = lambda cell, **kw: np.asarray(memory.build_model(cell, "recall", 10, 4, **kw).layers[0].cell.bias)  # noqa
+    np.testing.assert_array_equal(bias("lstm"), np.repeat([0, 1, 0, 0], 4))          # Keras: forget bias 1
+    np.testing.assert_array_equal(bias("lstm_fb", forget_bias=3.0), np.repeat([0, 3, 0, 0], 4))
+    chrono = bias("lstm_chrono", chrono_max=400, seed=2).reshape(4, 4)                  # i, f, c, o
+    assert np.all((chrono[1] >= 0) & (chrono[1] <= np.log(399))) and np.ptp(chrono[1]) > 0
+    np.testing.assert_array_equal(chrono[0], -chrono[1])
+    np.testing.assert_array_equal(chrono[2:], 0)
+    np.testing.assert_array_equal(bias("lstm_chrono", chrono_max=400, seed=2), bias("lstm_chrono", chrono_max=400,
+                                                                                       seed=2))
+    keras.utils.set_random_seed(0)
+    irnn = memory.build_model("irnn", "adding", 10, 4).layers[0]
+    np.testing.assert_array_equal(np.asarray(irnn.cell.recurrent_kernel), np.eye(4))
+    assert irnn.cell.activation.__name__ == "relu"
+    assert memory.build_model("gru", "adding", 10, 4, 3.0).layers[0].cell.bias.shape == (2, 12)  # GRU: untouched
+
+
+def test_the_same_seed_starts_from_the_same_weights_at_every_lag():
+    import keras
+    weights = []
+    for T in (10, 400):
+        keras.utils.set_random_seed(5)
+        weights.append(memory.build_model("simple_rnn", "recall", T, 8).get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_workers_with_one_line_and_exit_130(tmp_path):
+    """Ctrl-C during the grid: one line, exit 130, no worker left running, no output folder."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "day4_memory.py"), "--tasks", "recall",
+                                "--cells", "lstm", "--recall-lags", "400", "--seeds", "1", "--steps", "5000",
+                                "--out", str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=env)
+    line = process.stdout.readline()   # the grid has started once this line is out
+    assert "task(s)" in line
+    time.sleep(8)                       # the workers are up and training
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert err.strip().splitlines() == ["interrupted; previous outputs kept"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_quick_leaves_the_flags_given_beside_it_alone(tmp_path, monkeypatch):
+    seen = {}
+
+    def fake_grid(tasks, cells, lags, seeds, steps, forget_bias, workers):
+        seen.update(lags=lags, seeds=seeds, steps=steps)
+        raise KeyboardInterrupt   # stop before any training
+    monkeypatch.setattr(memory, "run_grid", fake_grid)
+    with pytest.raises(KeyboardInterrupt):
+        memory.main(["--quick", "--recall-lags", "7,9", "--seeds", "1", "--out", str(tmp_path)])
+    assert seen == {"lags": {"recall": [7, 9], "adding": [5, 20]}, "seeds": [0], "steps": 300}
+    seen.clear()
+    with pytest.raises(KeyboardInterrupt):
+        memory.main(["--full", "--steps", "50", "--out", str(tmp_path)])
+    assert seen["lags"] == {t: list(v) for t, v in memory.FULL["lags"].items()} and seen["steps"] == 50
