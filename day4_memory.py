@@ -263,9 +263,9 @@ def run_grid(tasks, cells, lags, seeds, steps, forget_bias, workers):
         print(f"{r['task']:>6} T={r['T']:<4} {CELLS[r['cell']]:<11} solved {sum(x['solved'] for x in result)}/"
               f"{len(result)}  steps {' '.join(str(x['steps']) if x['solved'] else '-' for x in result)}  "
               f"{r['job_seconds']:.0f} s", flush=True)
-    order = {"task": tasks.index, "cell": cells.index}
-    key = lambda r: (order["task"](r["task"]), order["cell"](r["cell"]), r["T"], r.get("seed", 0))  # noqa: E731
-    return sorted(runs, key=key), sorted(grads, key=key), sorted(skipped, key=key), worker_info
+    def order(r):   # tasks and cells as given, then lag and seed
+        return tasks.index(r["task"]), cells.index(r["cell"]), r["T"], r.get("seed", 0)
+    return sorted(runs, key=order), sorted(grads, key=order), sorted(skipped, key=order), worker_info
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -322,11 +322,6 @@ def summarise(runs, grads, skipped, tasks, cells, lags):
 # 6. The figures: steps to learn, and the gradient at the start
 # ---------------------------------------------------------------------------------------------------------------
 
-def _axes_per_task(plt, tasks, rows, height):
-    fig, axes = plt.subplots(rows, len(tasks), figsize=(6.2 * len(tasks), height * rows), squeeze=False)
-    return fig, axes
-
-
 def _lag_axis(ax, lags):
     ax.set_xscale("log")
     ax.set_xticks(lags, [str(T) for T in lags])
@@ -343,7 +338,7 @@ def plot_learning(summary, settings, path):
     solve (drawn where at least half the seeds solve). A small sideways shift keeps the cells apart."""
     import matplotlib.pyplot as plt
     tasks, cells = settings["tasks"], settings["cells"]
-    fig, axes = _axes_per_task(plt, tasks, 2, 3.6)
+    fig, axes = plt.subplots(2, len(tasks), figsize=(6.2 * len(tasks), 7.2), squeeze=False)
     for column, task in enumerate(tasks):
         lags = settings["lags"][task]
         top, bottom = axes[0][column], axes[1][column]
@@ -381,7 +376,7 @@ def plot_gradients(summary, settings, path):
     range."""
     import matplotlib.pyplot as plt
     tasks, cells = settings["tasks"], settings["cells"]
-    fig, axes = _axes_per_task(plt, tasks, 1, 4.2)
+    fig, axes = plt.subplots(1, len(tasks), figsize=(6.2 * len(tasks), 4.2), squeeze=False)
     for ax, task in zip(axes[0], tasks):
         lags = settings["lags"][task]
         for cell in cells:

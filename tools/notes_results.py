@@ -531,10 +531,6 @@ def day4(task):
     return load(DAY4_FILES[task])
 
 
-def day4_point(task, cell, T):
-    return day4(task)["summary"][task][cell]["points"][str(T)]
-
-
 def steps_text(v):
     return "—" if v is None else f"{v:,.0f}"
 
@@ -840,8 +836,8 @@ def verdict_fifteen():
             f"{f4(max(m['test_accuracy'] for m in models))}. On synthetic tasks (10 seeds a point, a cap of "
             f"{cap:,} steps): first-token recall is learned by at least 8 of 10 seeds at every lag up to {recall}; "
             f"the adding problem up to {adding} — {learned_text('adding', 'simple_rnn', 20)}, "
-            f"{learned_text('adding', 'simple_rnn', 30)}. The original's ~15 fits the adding problem, not the "
-            "network", "day2.md 6.2; 3"]
+            f"{learned_text('adding', 'simple_rnn', 30)}. A reading: the original's ~15 matches the adding problem at this "
+            "budget, not a limit of the network", "day2.md 6.2; 4"]
 
 
 def verdict_t100():
@@ -853,7 +849,7 @@ def verdict_t100():
             f"reaching word 1 is far from zero in every trained model; a phrase 100 words back still moves P(positive) "
             f"beyond zero's 95% interval {nonzero}. What is true: a small gradient makes such a connection slow to "
             f"*learn*. First-token recall, SimpleRNN: {learned_text('recall', 'simple_rnn', 100)}; "
-            f"{learned_text('recall', 'simple_rnn', 400)}", "day2.md 3, 6.1, 6.2; 3, 4"]
+            f"{learned_text('recall', 'simple_rnn', 400)}", "day2.md 3, 6.1, 6.2; 4, 5"]
 
 
 def verdict_99():
