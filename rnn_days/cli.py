@@ -140,6 +140,48 @@ def rate(maximum):
     return parse
 
 
+def integer_in(minimum, maximum):
+    """argparse type: an integer from minimum to maximum."""
+    def parse(text):
+        return _number(int, text, minimum, inclusive=True, maximum=maximum)
+    parse.__name__ = f"integer from {minimum} to {maximum}"
+    return parse
+
+
+def number_in(minimum, maximum):
+    """argparse type: a finite number from minimum to maximum."""
+    def parse(text):
+        return _number(float, text, minimum, inclusive=True, maximum=maximum)
+    parse.__name__ = f"number from {minimum:g} to {maximum:g}"
+    return parse
+
+
+def one_of(names):
+    """A value parser for comma_list: one of `names`."""
+    def parse(text):
+        if text not in names:
+            raise ValueError(text)
+        return text
+    return parse
+
+
+def comma_list(item, what, unique=False):
+    """argparse type: comma-separated values, each parsed by item(text) (an argparse type, or a function that raises
+    ValueError); at least one; with unique=True none twice. `what` names the values for the one-line error:
+    "expected comma-separated {what}, got '...'"."""
+    def parse(text):
+        try:
+            values = [item(p.strip()) for p in text.split(",") if p.strip()]
+        except (argparse.ArgumentTypeError, ValueError):
+            values = []
+        if not values or (unique and len(set(values)) != len(values)):
+            raise argparse.ArgumentTypeError(f"expected comma-separated {what}{', none twice' if unique else ''}, "
+                                             f"got {text!r}")
+        return values
+    parse.__name__ = f"comma-separated {what}"
+    return parse
+
+
 def fraction(text):
     """argparse type: a number strictly between 0 and 1."""
     value = positive_float(text)

@@ -67,6 +67,19 @@ def train(models, optimizers, step, next_batch, validation, score, solved_at, ma
     return Trained(steps, ~active, history, compile_seconds, lambda x: outputs(x).numpy())
 
 
+def compiled_reader(model):
+    """read(x) -> (h, output) as NumPy: a Sequential [recurrent layer returning every state, Dense] run as one
+    XLA-compiled program; its weights can be replaced (set_weights) between calls without compiling again."""
+    import tensorflow as tf
+    rnn, dense = model.layers
+
+    @tf.function(jit_compile=True)
+    def read(x):
+        h = rnn(x)
+        return h, dense(h)[..., 0]
+    return lambda x: tuple(v.numpy() for v in read(x))
+
+
 def start_worker():
     """Each worker process: one TensorFlow thread. Two such workers keep two cores busy with less overhead than one
     process with two threads (these models are too small for one step to use two cores well)."""
@@ -89,9 +102,9 @@ def _stop(signum, frame):
     raise KeyboardInterrupt  # SIGTERM or SIGHUP: the same clean stop as Ctrl-C
 
 
-def run_jobs(jobs, workers, first=None, follow=None):
-    """Every job, a tuple (function, *args), on `workers` processes (fresh, spawned, one TensorFlow thread each);
-    yields (job, result) as they finish. first: a function run once in a worker before the jobs, its result yielded
+def run_jobs(work, jobs, workers, first=None, follow=None):
+    """work(job) for every job, on `workers` processes (fresh, spawned, one TensorFlow thread each); yields (job,
+    result) as they finish; work must be a module-level function (it is sent to the workers by name). first: a function run once in a worker before the jobs, its result yielded
     first (the workers' conditions). follow(job, result) -> further jobs to queue (a grid that stops where it is
     hopeless). Ctrl-C, SIGTERM or SIGHUP stop the workers at once (KeyboardInterrupt: exit 130); a worker that dies
     raises cli.Failure."""
@@ -101,14 +114,14 @@ def run_jobs(jobs, workers, first=None, follow=None):
     try:
         if first:
             yield pool.submit(first).result()
-        pending = {pool.submit(*job): job for job in jobs}
+        pending = {pool.submit(work, job): job for job in jobs}
         while pending:
             done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
             for future in done:
                 job = pending.pop(future)
                 result = future.result()
                 for more in follow(job, result) if follow else ():
-                    pending[pool.submit(*more)] = more
+                    pending[pool.submit(work, more)] = more
                 yield job, result
     except concurrent.futures.process.BrokenProcessPool:
         _terminate(pool)

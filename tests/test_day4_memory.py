@@ -83,19 +83,19 @@ def test_a_cell_stops_after_two_lags_in_a_row_that_no_seed_solves(monkeypatch):
     """The grid's order and its pruning, with the training replaced by a table of who solves where."""
     solves = {10: 10, 20: 0, 30: 3, 50: 0, 75: 0, 100: 10}
 
-    def fake_job(task, T, cell, seeds, steps, forget_bias, chrono_max):
+    def fake_job(task, T, cell, seeds, steps, forget_bias, chrono_max, long_lag):
         return [{"task": task, "T": T, "cell": cell, "seed": s, "solved": i < solves[T], "steps": 100,
                  "accuracy": 1.0, "job_seconds": 0} for i, s in enumerate(seeds)]
 
     def fake_gradient(task, T, cell, seeds, forget_bias, chrono_max):
         return {"task": task, "T": T, "cell": cell, "ratios": [0.5] * len(seeds)}
 
-    def in_process(jobs, workers, first=None, follow=None):
+    def in_process(work, jobs, workers, first=None, follow=None):
         yield first() if first else {}
         queue = list(jobs)
         while queue:
             job = queue.pop(0)
-            result = job[0](*job[1:])
+            result = work(job)
             queue += follow(job, result)
             yield job, result
     monkeypatch.setattr(memory, "run_job", fake_job)
@@ -220,7 +220,7 @@ def test_ctrl_c_stops_the_workers_with_one_line_and_exit_130(tmp_path):
 def test_quick_leaves_the_flags_given_beside_it_alone(tmp_path, monkeypatch):
     seen = {}
 
-    def fake_grid(tasks, cells, lags, seeds, steps, forget_bias, workers):
+    def fake_grid(tasks, cells, lags, seeds, steps, forget_bias, workers, long_lag):
         seen.update(lags=lags, seeds=seeds, steps=steps)
         raise KeyboardInterrupt   # stop before any training
     monkeypatch.setattr(memory, "run_grid", fake_grid)
