@@ -23,7 +23,7 @@ import numpy as np
 from rnn_days import cli, imdb, training
 
 tf, keras = cli.import_tensorflow()
-OUT_OF_MEMORY = "lower --vocab-size, --maxlen or --batch-size"   # what cli.run advises if memory runs out
+OUT_OF_MEMORY = "lower --vocab-size, --maxlen or --batch-size"   # cli.run's advice if memory runs out
 
 Data = namedtuple("Data", "train val test test_lengths")   # (x, y) pairs; each test review's length before padding
 
@@ -164,4 +164,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    cli.run(main, out_of_memory=OUT_OF_MEMORY)

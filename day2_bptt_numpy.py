@@ -19,17 +19,13 @@ Shapes follow CS231n: N sequences in a batch, T steps, D input features, H hidde
 arrays are time first and counted from 1 like the notes: h[t] is h_t, h[0] is h_0, and slot 0 of xs, a and da is
 unused, so every line below reads like its equation.
 """
-import argparse
 import os
 
 import numpy as np
 
-from rnn_days import cli
+from rnn_days import cli, plots
 from rnn_days.conditions import conditions
 
-import matplotlib  # noqa: E402
-matplotlib.use("Agg")  # headless: figures go to PNG files
-import matplotlib.pyplot as plt  # noqa: E402
 
 PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
 OUT_OF_MEMORY = "--batch x --seq-len x --hidden (and --input-dim) does not fit; lower --batch or --seq-len"
@@ -192,6 +188,8 @@ def measure(scale, seed=0, N=16, T=200, D=128, H=128, truncate=None, clip=1.0, i
         "scale": scale, "input_scale": input_scale, "loss": float(loss), "dh_norm": [float(v) for v in norms],
         # saturation: tanh'(a_t) = 1 - h_t^2, averaged over units, sequences and the steps after the first ten
         "tanh_prime_mean": float(np.mean(1 - cache["h"][11:] ** 2)) if T > 10 else None,
+        # its root mean square: sigma_max x this predicts the per-step factor when W_hh is a scaled rotation (12)
+        "tanh_prime_rms": float(np.sqrt(np.mean((1 - cache["h"][11:] ** 2) ** 2))) if T > 10 else None,
         "ratio_first_to_last": ratio if np.isfinite(ratio) else None,
         # the average factor one step back multiplies the error by: ratio = factor^(T-1)
         "per_step_factor": float(ratio ** (1 / (T - 1))) if ok else None,
@@ -204,6 +202,7 @@ def measure(scale, seed=0, N=16, T=200, D=128, H=128, truncate=None, clip=1.0, i
 
 def plot(results, clip, title, path):
     """Left: ||dL/dh_t|| for every scale. Right: each step's share of dL/dW_hh, raw and clipped to norm `clip`."""
+    plt = plots.pyplot()
     T = len(results[0]["dh_norm"])
     t = np.arange(1, T + 1)
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.6))
@@ -238,18 +237,11 @@ def plot(results, clip, title, path):
 # 3. The script
 # ---------------------------------------------------------------------------------------------------------------
 
-def scale_list(text):
-    """argparse type: comma-separated positive numbers, e.g. 0.5,0.9,1,1.5,2."""
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    if not parts:
-        raise argparse.ArgumentTypeError(f"expected comma-separated positive numbers, got {text!r}")
-    return [cli.positive_float(p) for p in parts]
-
-
 def make_parser():
     parser = cli.Parser(__doc__)
     parser.add_shape()  # --seq-len T, --hidden H, --input-dim D, --batch N of the random batch
-    parser.add_argument("--scales", type=scale_list, default="0.5,0.9,1.0,1.5,2.0",
+    parser.add_argument("--scales", type=cli.comma_list(cli.positive_float, "positive numbers"),
+                        default="0.5,0.9,1.0,1.5,2.0",
                         help="largest singular values of W_hh to compare, comma-separated (default %(default)s)")
     parser.add_argument("--clip", type=cli.positive_float, default=1.0,
                         help="gradient-norm clipping threshold for the second panel (default %(default)s)")
@@ -294,4 +286,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    cli.run(main, out_of_memory=OUT_OF_MEMORY)

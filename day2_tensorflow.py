@@ -17,20 +17,21 @@ notes/day2.md, section 6. Outputs (in --out, default runs/day2/): grad_through_t
 """
 import os
 import time
+import typing
 
 import numpy as np
 
 import day2_bptt_numpy as bptt  # the hand-derived BPTT, to cross-check the Keras gradients: itself a lesson
-from rnn_days import cli, imdb, probe
-from rnn_days.probe import (N_GRID, NEGATIVE, POSITIVE, full_length_reviews, half_life, place, predict,  # noqa: F401
-                            real_text_memory, test_data)
+from rnn_days import cli, imdb, placement, plots, saved
 from rnn_days.bridge import simple_rnn_params
 from rnn_days.conditions import conditions
 
 tf, keras = cli.import_tensorflow()
-import matplotlib.pyplot as plt  # noqa: E402
 
 OUT_OF_MEMORY = "lower --num-reviews"
+POSITIVE = "i absolutely loved this movie"
+NEGATIVE = "i absolutely hated this movie"
+N_GRID = (0, 1, 2, 3, 5, 8, 12, 20, 30, 50, 75, 100, 125, 150, 175, 195)  # words after the phrase
 
 # Fillers: words inside the 10,000-word vocabulary, no opinion of any film. The first is the original's popcorn tangent.
 FILLERS = {
@@ -55,6 +56,18 @@ FILLERS = {
 # ---------------------------------------------------------------------------------------------------------------
 # 1. The gradient through time in the trained network
 # ---------------------------------------------------------------------------------------------------------------
+
+def full_length_reviews(x, y, count):
+    """The first `count` reviews that fill every position (no padding in front), with their labels."""
+    full = np.flatnonzero(x[:, 0] != imdb.PAD)[:count]
+    return x[full], y[full]
+
+
+def ratio_stats(ratios):
+    """Median and quartiles of per-review gradient ratios, and how many reviews they summarise."""
+    q25, median, q75 = np.percentile(ratios, [25, 50, 75]) if len(ratios) else (np.nan,) * 3
+    return {"median": float(median), "q25": float(q25), "q75": float(q75), "reviews": int(len(ratios))}
+
 
 def grad_norms_through_time(model, x, y, batch_size=500):
     """||dL_n/dh_t|| for every review n and word t = 1..T. x: (N, T) word indices, y: (N,) labels.
@@ -110,9 +123,9 @@ def measure_gradients(model, x, y, p):
     median = np.median(norms, axis=0)
     smallest = int(np.argmin(median))
     return {
-        "grad_ratio_first_to_last": probe.ratio_stats(ratios),
-        "grad_ratio_correct": probe.ratio_stats(ratios[right]),
-        "grad_ratio_wrong": probe.ratio_stats(ratios[~right]),
+        "grad_ratio_first_to_last": ratio_stats(ratios),
+        "grad_ratio_correct": ratio_stats(ratios[right]),
+        "grad_ratio_wrong": ratio_stats(ratios[~right]),
         "grad_median_smallest_at_word": smallest + 1,
         "grad_median_smallest_factor_below_last": float(median[-1] / median[smallest]),
         "grad_norm_median_per_step": median.tolist(),
@@ -131,6 +144,54 @@ def measure_gradients(model, x, y, p):
 # 2. Memory on real text, and the popcorn illustration
 # ---------------------------------------------------------------------------------------------------------------
 
+def curve_key(phrase, where):
+    """The name of one memory curve: "negative phrase, positive reviews", "positive phrase, popcorn filler"."""
+    return f"{phrase} phrase, {where}"
+
+
+def place(phrase, words, n):
+    """A copy of the review `words` (maxlen indices) with `phrase` written over it so that exactly n words follow."""
+    if len(phrase) + n > len(words):
+        raise ValueError(f"{len(phrase)} phrase words + {n} words after it do not fit in {len(words)}")
+    row = np.array(words, dtype="int32")
+    start = len(row) - n - len(phrase)
+    row[start:start + len(phrase)] = phrase
+    return row
+
+
+def predict(model, x):
+    return model.predict(np.asarray(x, "int32"), batch_size=1000, verbose=0)[:, 0].astype(np.float64)
+
+
+def half_life(ns, mean, ci, sign):
+    """The first N of the grid where the mean effect, in the phrase's direction (sign +1 / -1), falls below half its
+    N = 0 value. None ("undefined") when the N = 0 effect is not in the phrase's direction or not larger than its
+    95% confidence interval; "beyond" when it never falls below half."""
+    e0 = sign * mean[0]
+    if e0 <= 0 or e0 <= ci[0]:
+        return None
+    below = [n for n, m in zip(ns, mean) if sign * m < e0 / 2]
+    return int(below[0]) if below else "beyond"
+
+
+def real_text_memory(model, x, y, phrases, ns=N_GRID):
+    """Effect of each phrase written N words before the end of real reviews x: mean and 95% CI over reviews, for
+    positive and negative reviews apart. P(positive) of the review with the phrase minus that of the review itself."""
+    p_own = predict(model, x)
+    results = {}
+    for name, (phrase, sign) in phrases.items():
+        probes = np.stack([place(phrase, row, n) for n in ns for row in x])         # (len(ns) * N, T)
+        effect = (predict(model, probes).reshape(len(ns), len(x)) - p_own)          # (len(ns), N)
+        for label, which in (("positive reviews", y == 1), ("negative reviews", y == 0)):
+            e = effect[:, which]
+            mean = e.mean(axis=1)
+            ci = 1.96 * e.std(axis=1, ddof=1) / np.sqrt(e.shape[1])
+            results[curve_key(name, label)] = {
+                "mean": mean.tolist(), "ci95": ci.tolist(), "reviews": int(e.shape[1]),
+                "half_life": half_life(ns, mean, ci, sign)}
+    return {"ns": list(ns), "curves": results}
+
+
 def filler_memory(model, phrases, fillers, maxlen):
     """The popcorn illustration: the phrase N words before the end of a maxlen-word filler text (repeated as needed),
     against the filler alone, for every N."""
@@ -142,7 +203,7 @@ def filler_memory(model, phrases, fillers, maxlen):
             ns = np.arange(maxlen - len(phrase) + 1)
             e = predict(model, [place(phrase, words, n) for n in ns]) - p_alone
             hl = half_life(ns, e, np.zeros_like(e), sign)
-            results[f"{name} phrase, {fname} filler"] = {"p_filler_alone": float(p_alone), "effect": e.tolist(),
+            results[curve_key(name, f"{fname} filler")] = {"p_filler_alone": float(p_alone), "effect": e.tolist(),
                                                          "half_life": hl}
     return results
 
@@ -152,6 +213,7 @@ def filler_memory(model, phrases, fillers, maxlen):
 # ---------------------------------------------------------------------------------------------------------------
 
 def plot_grad_through_time(per_model, path):
+    plt = plots.pyplot()
     fig, ax = plt.subplots(figsize=(8, 4.6))
     T = len(next(iter(per_model.values()))["grad_norm_median_per_step"])
 
@@ -159,8 +221,8 @@ def plot_grad_through_time(per_model, path):
         ratios = [m["grad_ratio_first_to_last"]["median"] for m in models]
         return (f"{name}: median ratio {ratios[0]:.2g}" if len(models) == 1 else
                 f"{name}: median of {len(models)} models (ratios {min(ratios):.2g} to {max(ratios):.2g})")
-    probe.plot_groups(ax, np.arange(1, T + 1), per_model, lambda m: m["grad_norm_median_per_step"],
-                      lambda m: "--" if probe.untrained(m) else "-", log=True, label_of=label_of)
+    plots.plot_groups(ax, np.arange(1, T + 1), per_model, lambda m: m["grad_norm_median_per_step"],
+                      lambda m: "--" if plots.untrained(m) else "-", log=True, label_of=label_of)
     ax.set(xlim=(T, 1), xlabel=f"word t (the loss is read after word {T}, on the left)",
            ylabel=r"median $\|\partial L / \partial h_t\|$ over reviews",
            title="Gradient through time (ratio = word 1 / last word)")
@@ -172,10 +234,11 @@ def plot_grad_through_time(per_model, path):
 
 
 def plot_memory(per_model, path):
-    keys = ("positive phrase, negative reviews", "negative phrase, positive reviews")
+    plt = plots.pyplot()
+    keys = (curve_key("positive", "negative reviews"), curve_key("negative", "positive reviews"))
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
     for ax, key in zip(axes, keys):
-        probe.plot_memory_panel(ax, per_model, key, lambda m: "--" if probe.untrained(m) else "-")
+        plots.plot_memory_panel(ax, per_model, key, lambda m: "--" if plots.untrained(m) else "-")
     axes[0].legend(fontsize=7)
     fillers = next(iter(per_model.values()))["fillers"]
     if not fillers:   # no filler fits this model's vocabulary: the third panel stays empty
@@ -185,11 +248,11 @@ def plot_memory(per_model, path):
         plt.close(fig)
         return
     filler = next(iter(fillers)).split(", ")[1]  # the first: popcorn by default
-    key = f"positive phrase, {filler}"   # the original's scenario: "loved", then the tangent
+    key = curve_key("positive", filler)   # the original's scenario: "loved", then the tangent
     having = {label: m for label, m in per_model.items() if key in m["fillers"]}   # a smaller vocabulary: left out
     n = len(next(iter(having.values()))["fillers"][key]["effect"])
-    probe.plot_groups(axes[2], np.arange(n), having, lambda m: m["fillers"][key]["effect"],
-                      lambda m: "--" if probe.untrained(m) else "-")
+    plots.plot_groups(axes[2], np.arange(n), having, lambda m: m["fillers"][key]["effect"],
+                      lambda m: "--" if plots.untrained(m) else "-")
     axes[2].axvline(150, color="gray", ls=":", label="the original's 150-word tangent")
     axes[2].axhline(0, color="k", lw=0.8)
     axes[2].set(xlabel="N, filler words after the phrase", ylabel="P(with phrase) - P(filler alone)")
@@ -224,7 +287,7 @@ def analyse(model, x_test, y_test, phrases, fillers, num_reviews):
 
 def make_parser():
     parser = cli.Parser(__doc__)
-    parser.add_argument("--model", nargs="+", default=[probe.DAY1_MODEL],
+    parser.add_argument("--model", nargs="+", default=[saved.DAY1_MODEL],
                         help="saved Day-1 model(s), each analysed in turn (default %(default)s)")
     parser.add_data_dir()
     parser.add_argument("--num-reviews", type=cli.positive_int, default=1000,
@@ -245,13 +308,13 @@ def main(argv=None):
                     "negative": ("--phrase-negative", args.phrase_negative)}
     cli.check_writable(args.out)   # before the work, not after it
     start = time.perf_counter()
-    entries = probe.open_models(args.model, ("SimpleRNN",), "day1_tensorflow.py", "--model")  # all checked first
+    entries = saved.open_models(args.model, ("SimpleRNN",), "day1_tensorflow.py", "--model")  # all checked first
     word_index = imdb.load_word_index(args.data_dir)
     texts = [encode_texts(phrase_texts, fillers, word_index, e["model"]) for e in entries]    # before any work
     per_model = {}
     for e, (phrases, filler_ids) in zip(entries, texts):
         print(f"Analysing {e['label']} ...", flush=True)
-        x_test, y_test = test_data(args.data_dir, e["model"].layers[0].input_dim, e["model"].input_shape[1])
+        x_test, y_test = saved.test_data(args.data_dir, e["model"].layers[0].input_dim, e["model"].input_shape[1])
         per_model[e["label"]] = dict(analyse(e["model"], x_test, y_test, phrases, filler_ids, args.num_reviews),
                                      identity=e["identity"], path=e["path"])
         print_summary(per_model[e["label"]])
@@ -272,34 +335,69 @@ def encode_texts(phrase_texts, fillers, word_index, model):
     """The phrases and fillers as word indices of this model's vocabulary. A word outside it is a usage error naming
     the flag it came from; a built-in filler that does not fit a smaller vocabulary is left out."""
     vocab_size, maxlen = model.layers[0].input_dim, model.input_shape[1]
-    phrases = probe.encode_phrases(phrase_texts, word_index, vocab_size, maxlen)
+    phrases = saved.encode_phrases(phrase_texts, word_index, vocab_size, maxlen)
     filler_ids = {}
     for name, (flag, text) in fillers.items():
         if flag is None:   # built-in: fine for Day 1's 10,000 words; a model with fewer may not know them all
             try:
-                filler_ids[name] = probe.encode_text("--filler", text, word_index, vocab_size)
+                filler_ids[name] = saved.encode_text("--filler", text, word_index, vocab_size)
             except cli.UsageError:
                 print(f"(the built-in filler {name!r} has words outside this model's {vocab_size:,}; left out)")
         else:
-            filler_ids[name] = probe.encode_text(flag, text, word_index, vocab_size)
+            filler_ids[name] = saved.encode_text(flag, text, word_index, vocab_size)
     return phrases, filler_ids
 
 
+class Value(typing.NamedTuple):
+    """One number of one model's measurements: its name in the notes, its name as the script prints it, how to read
+    it from the model's metrics, and its format."""
+    notes: str
+    plain: str
+    of: typing.Callable
+    fmt: str
+
+
+def _effect(m, phrase, reviews, n):
+    memory = m["memory"]
+    return memory["curves"][curve_key(phrase, reviews)]["mean"][memory["ns"].index(n)]
+
+
+# The values notes/day2.md summarises over its twenty trained models, that a learner's model is placed among and
+# that a fresh run is checked on -- defined once, here, where the metrics are written.
+VALUES = {
+    "test_accuracy": Value("test accuracy", "test accuracy", lambda m: m["test_accuracy"], "{:.4f}"),
+    "ratio": Value("median ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖", "median ||dL/dh_1|| / ||dL/dh_T||",
+                   lambda m: m["grad_ratio_first_to_last"]["median"], "{:.2g}"),
+    "ratio_right": Value("the same, reviews it gets right", "the same, reviews it gets right",
+                         lambda m: m["grad_ratio_correct"]["median"], "{:.2g}"),
+    "ratio_wrong": Value("the same, reviews it gets wrong", "the same, reviews it gets wrong",
+                         lambda m: m["grad_ratio_wrong"]["median"], "{:.2g}"),
+    "smallest_at": Value("word t where the median ‖∂L/∂h_t‖ is smallest", "word t where the median ||dL/dh_t|| is "
+                         "smallest", lambda m: m["grad_median_smallest_at_word"], "{:g}"),
+    "sigma_max": Value("σ_max(W_hh)", "sigma_max(W_hh)", lambda m: m["W_hh_sigma_max"], "{:.3f}"),
+    "spectral_radius": Value("spectral radius of W_hh", "spectral radius of W_hh",
+                             lambda m: m["W_hh_spectral_radius"], "{:.3f}"),
+    "tanh_prime": Value("mean tanh′ (words 11–200)", "mean tanh' (words 11-200)",
+                        lambda m: m["tanh_prime_mean_after_10_steps"], "{:.3f}"),
+    "factor": Value("measured factor per step (median ratio^(1/199))", "measured factor per step",
+                    lambda m: m["per_step_factor_measured"], "{:.3f}"),
+    "effect_0": Value("negative phrase in positive reviews, effect at N = 0",
+                      "negative phrase in positive reviews, effect at N = 0",
+                      lambda m: _effect(m, "negative", "positive reviews", 0), "{:+.3f}"),
+}
+HEADLINE = ("test_accuracy", "ratio", "sigma_max", "tanh_prime", "effect_0")   # printed beside the notes' models
+
+
 def headline(m):
-    """The values notes/day2.md tabulates over its trained models, for one model: name -> (value, format)."""
-    neg = m["memory"]["curves"]["negative phrase, positive reviews"]
-    return {"test accuracy": (m["test_accuracy"], "{:.4f}"),
-            "median ||dL/dh_1|| / ||dL/dh_T||": (m["grad_ratio_first_to_last"]["median"], "{:.2g}"),
-            "sigma_max(W_hh)": (m["W_hh_sigma_max"], "{:.3f}"),
-            "mean tanh'": (m["tanh_prime_mean_after_10_steps"], "{:.3f}"),
-            "negative phrase in positive reviews, effect at N = 0": (neg["mean"][0], "{:+.3f}")}
+    """The headline values of one model, as print_among takes them: plain name -> (value, format)."""
+    return {VALUES[k].plain: (VALUES[k].of(m), VALUES[k].fmt) for k in HEADLINE}
 
 
 def print_among_notes(m):
     """Where this model sits among the trained models of notes/day2.md, and which conclusions do not depend on it."""
-    probe.print_among(m, headline, "day2_models.json", "models", "SimpleRNN", "trained models of notes/day2.md",
-                      "the error reaching word 1 is nowhere near the original's 1e-9, and a phrase's effect fades "
-                      "within tens of words yet stays measurable.")
+    placement.print_among(m, headline, "day2_models.json", "models", "SimpleRNN", "trained models of notes/day2.md",
+                          "the error reaching word 1 is nowhere near the original's 1e-9, and a phrase's effect "
+                          "fades within tens of words yet stays measurable.")
 
 
 def print_summary(m):
@@ -316,4 +414,4 @@ def print_summary(m):
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    cli.run(main, out_of_memory=OUT_OF_MEMORY)

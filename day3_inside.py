@@ -15,7 +15,9 @@ import os
 
 import numpy as np
 
-from rnn_days import cli, imdb, probe
+from day2_tensorflow import (N_GRID, NEGATIVE, POSITIVE, Value, curve_key, full_length_reviews,  # Day 2's probe
+                             predict, ratio_stats, real_text_memory)
+from rnn_days import cli, imdb, placement, plots, saved
 from rnn_days.conditions import conditions
 
 tf, keras = cli.import_tensorflow()
@@ -70,12 +72,12 @@ def look_inside(model, x, y, phrases):
     """Every measurement of section 2 on one model, on full-length reviews x with labels y."""
     s = states_through_time(model, x, y)
     m = {"cell": type(model.layers[1]).__name__, "reviews_used": int(len(x)),
-         "grad_h_ratio_first_to_last": probe.ratio_stats(s["h"][:, 0] / s["h"][:, -1]),
+         "grad_h_ratio_first_to_last": ratio_stats(s["h"][:, 0] / s["h"][:, -1]),
          "grad_h_median_per_step": np.median(s["h"], axis=0).tolist()}
     if "c" in s:
         # the direct path from c_1 to c_T keeps prod_{t=2}^{T} f_t of the error: its mean over reviews and units
         direct = np.exp(s["log_f_sum"])
-        m.update({"grad_c_ratio_first_to_last": probe.ratio_stats(s["c"][:, 0] / s["c"][:, -1]),
+        m.update({"grad_c_ratio_first_to_last": ratio_stats(s["c"][:, 0] / s["c"][:, -1]),
                   "grad_c_median_per_step": np.median(s["c"], axis=0).tolist(),
                   "forget_mean_per_step": s["f"].mean(axis=0).tolist(),
                   "forget_mean_after_10_steps": float(s["f"][:, 10:].mean()),
@@ -83,23 +85,25 @@ def look_inside(model, x, y, phrases):
                   "forget_mean_per_unit": s["f_units"].mean(axis=0).tolist(),
                   "direct_path_gain_1_to_T_mean": float(direct.mean()),
                   "direct_path_units_keeping_half": float(np.mean(direct >= 0.5))})
-    m["memory"] = probe.real_text_memory(model, x, y, phrases,
-                                         [n for n in probe.N_GRID if n <= x.shape[1] - 5])
+    m["memory"] = real_text_memory(model, x, y, phrases,
+                                         [n for n in N_GRID if n <= x.shape[1] - 5])
     return m
 
 
 def plot_inside(per_model, path):
     """Median ||dL/dh_t|| per cell; ||dL/dc_t|| and the mean forget gate of the LSTMs (bands: the range over models)."""
-    import matplotlib.pyplot as plt
+    plt = plots.pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
     T = len(next(iter(per_model.values()))["grad_h_median_per_step"])
     t = np.arange(1, T + 1)
     lstms = {label: m for label, m in per_model.items() if "grad_c_median_per_step" in m}
-    style = lambda m: LINE_STYLE[m["cell"]]  # noqa: E731
-    probe.plot_groups(axes[0], t, per_model, lambda m: m["grad_h_median_per_step"], style, log=True)
+
+    def style(m):
+        return LINE_STYLE[m["cell"]]
+    plots.plot_groups(axes[0], t, per_model, lambda m: m["grad_h_median_per_step"], style, log=True)
     if lstms:
-        probe.plot_groups(axes[1], t, lstms, lambda m: m["grad_c_median_per_step"], style, log=True)
-        probe.plot_groups(axes[2], t, lstms, lambda m: m["forget_mean_per_step"], style)
+        plots.plot_groups(axes[1], t, lstms, lambda m: m["grad_c_median_per_step"], style, log=True)
+        plots.plot_groups(axes[2], t, lstms, lambda m: m["forget_mean_per_step"], style)
     titles = (r"median $\|\partial L/\partial h_t\|$ over reviews", r"LSTM: median $\|\partial L/\partial c_t\|$",
               r"LSTM: mean forget gate $f_t$ over reviews and units")
     for ax, title in zip(axes, titles):
@@ -116,12 +120,12 @@ def plot_inside(per_model, path):
 def plot_forget_units(per_model, path):
     """Each LSTM unit's mean forget gate (words 11-200): one histogram for the trained models' units together, one
     for the untrained model's -- where training moved the forget gates, and where Keras started them (sigma(1))."""
-    import matplotlib.pyplot as plt
+    plt = plots.pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     groups = {}
     for m in per_model.values():
         if "forget_mean_per_unit" in m:
-            groups.setdefault("untrained" if probe.untrained(m) else "trained", []).append(m)
+            groups.setdefault("untrained" if plots.untrained(m) else "trained", []).append(m)
     every = np.concatenate([m["forget_mean_per_unit"] for ms in groups.values() for m in ms] + [[0.731]])
     bins = np.linspace(every.min() - 0.01, every.max() + 0.01, 41)   # zoomed: the units sit close together
     for name, models in sorted(groups.items()):
@@ -139,11 +143,11 @@ def plot_forget_units(per_model, path):
 
 def plot_memory(per_model, path):
     """The real-text memory probe, one line per model, 95% CI bands."""
-    import matplotlib.pyplot as plt
-    keys = ("positive phrase, negative reviews", "negative phrase, positive reviews")
+    plt = plots.pyplot()
+    keys = (curve_key("positive", "negative reviews"), curve_key("negative", "positive reviews"))
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
     for ax, key in zip(axes, keys):
-        probe.plot_memory_panel(ax, per_model, key, lambda m: LINE_STYLE[m["cell"]])
+        plots.plot_memory_panel(ax, per_model, key, lambda m: LINE_STYLE[m["cell"]])
     axes[0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -155,21 +159,22 @@ def plot_memory(per_model, path):
 # ---------------------------------------------------------------------------------------------------------------
 
 def analyse(entries, data_dir, phrase_texts, num_reviews):
-    """Look inside every model of `entries` (from probe.open_models). Returns {label: measurements}."""
+    """Look inside every model of `entries` (from saved.open_models). Returns {label: measurements}."""
     word_index = imdb.load_word_index(data_dir)
-    for e in entries:  # the phrases must be words of every model's vocabulary: checked before any measuring
-        probe.encode_phrases(phrase_texts, word_index, e["model"].layers[0].input_dim, e["model"].input_shape[1])
+    # the phrases must be words of every model's vocabulary: encoded (and so checked) before any measuring
+    phrases = [saved.encode_phrases(phrase_texts, word_index, e["model"].layers[0].input_dim, e["model"].input_shape[1])
+               for e in entries]
     per_model = {}
-    for e in entries:
+    for e, phrase_ids in zip(entries, phrases):
         model = e["model"]
         print(f"Looking inside {e['label']} ...", flush=True)
         vocab_size, maxlen = model.layers[0].input_dim, model.input_shape[1]
-        x_test, y_test = probe.test_data(data_dir, vocab_size, maxlen)
-        x, y = probe.full_length_reviews(x_test, y_test, num_reviews)
+        x_test, y_test = saved.test_data(data_dir, vocab_size, maxlen)
+        x, y = full_length_reviews(x_test, y_test, num_reviews)
         if len(x) == 0:
             raise cli.Failure(f"no test review fills all {maxlen} positions of {e['path']}")
-        m = look_inside(model, x, y, probe.encode_phrases(phrase_texts, word_index, vocab_size, maxlen))
-        m["test_accuracy"] = float(np.mean((probe.predict(model, x_test) >= 0.5) == (y_test == 1)))
+        m = look_inside(model, x, y, phrase_ids)
+        m["test_accuracy"] = float(np.mean((predict(model, x_test) >= 0.5) == (y_test == 1)))
         per_model[e["label"]] = dict(m, identity=e["identity"], path=e["path"])
         print_inside(m)
         if m["cell"] == "LSTM":
@@ -177,19 +182,33 @@ def analyse(entries, data_dir, phrase_texts, num_reviews):
     return per_model
 
 
+# The values notes/day3.md summarises over its trained LSTMs, that a learner's LSTM is placed among and that a fresh
+# run is checked on -- defined once, here, where the metrics are written.
+VALUES = {
+    "test_accuracy": Value("test accuracy", "test accuracy", lambda m: m["test_accuracy"], "{:.4f}"),
+    "ratio_h": Value("median ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖", "median ||dL/dh_1|| / ||dL/dh_T||",
+                     lambda m: m["grad_h_ratio_first_to_last"]["median"], "{:.2g}"),
+    "ratio_c": Value("median ‖∂L/∂c_1‖ / ‖∂L/∂c_200‖", "median ||dL/dc_1|| / ||dL/dc_T||",
+                     lambda m: m["grad_c_ratio_first_to_last"]["median"], "{:.2g}"),
+    "forget_mean": Value("mean forget gate", "mean forget gate", lambda m: m["forget_mean_after_10_steps"], "{:.3f}"),
+    "effect_0": Value("negative phrase in positive reviews, effect at N = 0",
+                      "negative phrase in positive reviews, effect at N = 0",
+                      lambda m: m["memory"]["curves"][curve_key("negative", "positive reviews")]["mean"][0],
+                      "{:+.3f}"),
+}
+HEADLINE = ("test_accuracy", "ratio_h", "ratio_c", "forget_mean")   # printed beside the notes' LSTMs
+
+
 def headline(m):
-    """The values notes/day3.md tabulates over its trained LSTMs, for one LSTM: name -> (value, format)."""
-    return {"test accuracy": (m["test_accuracy"], "{:.4f}"),
-            "median ||dL/dh_1|| / ||dL/dh_T||": (m["grad_h_ratio_first_to_last"]["median"], "{:.2g}"),
-            "median ||dL/dc_1|| / ||dL/dc_T||": (m["grad_c_ratio_first_to_last"]["median"], "{:.2g}"),
-            "mean forget gate": (m["forget_mean_after_10_steps"], "{:.3f}")}
+    """The headline values of one LSTM, as print_among takes them: plain name -> (value, format)."""
+    return {VALUES[k].plain: (VALUES[k].of(m), VALUES[k].fmt) for k in HEADLINE}
 
 
 def print_among_notes(m):
     """Where this LSTM sits among the trained LSTMs of notes/day3.md, and which conclusions do not depend on it."""
-    probe.print_among(m, headline, "day3_inside.json", "inside", "LSTM", "trained LSTMs of notes/day3.md",
-                      "the LSTM's error still shrinks on its way back through the review (it is not immune), and "
-                      "its forget gates stay near where Keras starts them.")
+    placement.print_among(m, headline, "day3_inside.json", "inside", "LSTM", "trained LSTMs of notes/day3.md",
+                          "the LSTM's error still shrinks on its way back through the review (it is not immune), "
+                          "and its forget gates stay near where Keras starts them.")
 
 
 def print_inside(m):
@@ -209,30 +228,30 @@ def make_parser():
     parser.add_argument("--model", nargs="+", default=[DAY3_MODEL],
                         help="saved Day-3 model(s) (LSTM or GRU) to look inside (default %(default)s)")
     parser.add_argument("--compare", nargs="*", default=None,
-                        help=f"Day-1 SimpleRNN model(s) to look inside beside them (default {probe.DAY1_MODEL} when "
+                        help=f"Day-1 SimpleRNN model(s) to look inside beside them (default {saved.DAY1_MODEL} when "
                              "it exists; --compare with no path: none)")
     parser.add_data_dir()
     parser.add_argument("--num-reviews", type=cli.positive_int, default=1000,
                         help="full-length test reviews for the look inside (default %(default)s)")
-    parser.add_argument("--phrase-positive", default=probe.POSITIVE, help="the positive phrase (default %(default)r)")
-    parser.add_argument("--phrase-negative", default=probe.NEGATIVE, help="the negative phrase (default %(default)r)")
+    parser.add_argument("--phrase-positive", default=POSITIVE, help="the positive phrase (default %(default)r)")
+    parser.add_argument("--phrase-negative", default=NEGATIVE, help="the negative phrase (default %(default)r)")
     parser.add_out(os.path.join("runs", "day3_inside"))
     return parser
 
 
 def main(argv=None):
     args = make_parser().parse_args(argv)
-    probe.check_paths(args.model, "--model")
-    probe.check_paths(args.compare or [], "--compare")
+    saved.check_paths(args.model, "--model")
+    saved.check_paths(args.compare or [], "--compare")
     compare = args.compare
     if compare is None:
-        compare = [probe.DAY1_MODEL] if os.path.isfile(probe.DAY1_MODEL) else []
+        compare = [saved.DAY1_MODEL] if os.path.isfile(saved.DAY1_MODEL) else []
         if not compare:
-            print(f"(no {probe.DAY1_MODEL}: no Day-1 SimpleRNN beside it; make one with `python day1_tensorflow.py`, "
+            print(f"(no {saved.DAY1_MODEL}: no Day-1 SimpleRNN beside it; make one with `python day1_tensorflow.py`, "
                   "or pass --compare PATH)")
     cli.check_writable(args.out)   # before the work, not after it
-    entries = (probe.open_models(args.model, ("LSTM", "GRU"), "day3_tensorflow.py", "--model")
-               + probe.open_models(compare, ("SimpleRNN",), "day1_tensorflow.py", "--compare"))
+    entries = (saved.open_models(args.model, ("LSTM", "GRU"), "day3_tensorflow.py", "--model")
+               + saved.open_models(compare, ("SimpleRNN",), "day1_tensorflow.py", "--compare"))
     phrase_texts = {"positive": ("--phrase-positive", args.phrase_positive),
                     "negative": ("--phrase-negative", args.phrase_negative)}
     per_model = analyse(entries, args.data_dir, phrase_texts, args.num_reviews)
@@ -249,4 +268,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    cli.run(main, out_of_memory=OUT_OF_MEMORY)

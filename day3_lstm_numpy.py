@@ -22,19 +22,15 @@ Result (seed 0, NumPy only, the same on every machine): notes/day3.md, section 3
 Shapes follow CS231n: N sequences, T steps, D input features, H hidden units. Inside forward/backward the arrays are
 time first and counted from 1 like the notes: h[t] is h_t, h[0] is h_0, slot 0 of the per-step arrays is unused.
 """
-import argparse
 import json
 import os
 
 import numpy as np
 
 from day2_bptt_numpy import make_batch, sigmoid   # Day 2's batch (the LSTM reads exactly the RNN's data), its sigmoid
-from rnn_days import cli
+from rnn_days import cli, plots
 from rnn_days.conditions import conditions
 
-import matplotlib  # noqa: E402
-matplotlib.use("Agg")  # headless: figures go to PNG files
-import matplotlib.pyplot as plt  # noqa: E402
 
 PARAM_NAMES = ("W_x", "W_h", "b", "W_hy", "b_y")   # Keras: kernel, recurrent_kernel, bias; Dense kernel, bias
 GATES = ("i", "f", "g", "o")                       # Keras's order in the 4H columns; g is Keras's "c" (candidate)
@@ -224,6 +220,7 @@ def day2_rnn(path, shape):
 
 def plot(results, rnn, title, path):
     """Left: ||dL/dc_t|| and ||dL/dh_t|| per forget bias, beside the RNN. Right: both paths vs the direct path."""
+    plt = plots.pyplot()
     T = len(results[0]["dc_norm"])
     t = np.arange(1, T + 1)
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8))
@@ -256,21 +253,11 @@ def plot(results, rnn, title, path):
 # 3. The script
 # ---------------------------------------------------------------------------------------------------------------
 
-def bias_list(text):
-    """argparse type: comma-separated numbers, e.g. 0,1,3 (the forget-gate biases to compare)."""
-    try:
-        values = [float(p) for p in text.split(",") if p.strip()]
-    except ValueError:
-        values = []
-    if not values or not all(np.isfinite(values)) or max(abs(v) for v in values) > 20:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers between -20 and 20, got {text!r}")
-    return values
-
-
 def make_parser():
     parser = cli.Parser(__doc__)
     parser.add_shape()  # --seq-len T, --hidden H, --input-dim D, --batch N of the random batch
-    parser.add_argument("--forget-biases", type=bias_list, default="0,1,3",
+    parser.add_argument("--forget-biases", type=cli.comma_list(cli.number_in(-20, 20), "numbers from -20 to 20"),
+                        default="0,1,3",
                         help="forget-gate biases to compare, comma-separated (default %(default)s)")
     parser.add_argument("--rnn-json", default=DAY2_JSON,
                         help="day2_bptt_numpy.py's JSON, for the vanilla RNN line (default %(default)s)")
@@ -308,4 +295,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    cli.run(main, out_of_memory=OUT_OF_MEMORY)

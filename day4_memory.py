@@ -40,7 +40,7 @@ import typing
 
 import numpy as np
 
-from rnn_days import cli, side_by_side
+from rnn_days import cli, plots, side_by_side
 from rnn_days.conditions import conditions, describe
 
 CELLS = {"simple_rnn": "SimpleRNN", "irnn": "IRNN", "gru": "GRU", "gru_fb": "GRU b_u=3", "lstm": "LSTM",
@@ -579,7 +579,7 @@ def task_title(task):
 def plot_learning(summary, settings, path):
     """Top: the share of seeds that solve within the cap, with its exact 95% interval; bottom: the median steps to
     solve (drawn where at least half the seeds solve). A small sideways shift keeps the cells apart."""
-    import matplotlib.pyplot as plt
+    plt = plots.pyplot()
     tasks, cells = settings["tasks"], settings["cells"]
     fig, axes = plt.subplots(2, len(tasks), figsize=(6.2 * len(tasks), 7.2), squeeze=False)
     for column, task in enumerate(tasks):
@@ -617,7 +617,7 @@ def plot_learning(summary, settings, path):
 def plot_gradients(summary, settings, path):
     """||dL/dx_1|| / ||dL/dx_T|| at the starting weights against T: the median over the seeds, the band their
     range."""
-    import matplotlib.pyplot as plt
+    plt = plots.pyplot()
     tasks, cells = settings["tasks"], settings["cells"]
     fig, axes = plt.subplots(1, len(tasks), figsize=(6.2 * len(tasks), 4.2), squeeze=False)
     for ax, task in zip(axes[0], tasks):
@@ -741,4 +741,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    cli.run(main, out_of_memory=OUT_OF_MEMORY)

@@ -9,8 +9,10 @@ import json
 import math
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 
 EPILOG = "Exit status: 0 ok, 1 data or file problem, 2 bad flag value, 130 interrupted."
 
@@ -60,31 +62,71 @@ class UsageError(Failure):
     status = 2
 
 
-def run(main, argv=None):
-    """Call main(argv) and turn what it raises into one line and an exit status, never a traceback: a Failure exits 1
-    (2 for a UsageError), Ctrl-C exits 130. Only here does a script exit."""
+INTERRUPTED = []   # the signals cli.run's handler has seen: an interrupt swallowed somewhere still stops the outputs
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _interrupt(signum, frame):
+    INTERRUPTED.append(signum)
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def signals_deferred():
+    """While the block runs, Ctrl-C, SIGTERM and SIGHUP are only recorded (in the list it yields), not raised: a
+    block that must finish or be undone as a whole checks the list at its end."""
+    caught = []
+    if threading.current_thread() is not threading.main_thread():
+        yield caught
+        return
+    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in STOP_SIGNALS}
     try:
-        return main(argv)
+        yield caught
+    finally:
+        INTERRUPTED.clear()
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def run(main, argv=None, out_of_memory="use smaller sizes"):
+    """Call main(argv) and turn what it raises into one line and an exit status, never a traceback: a Failure exits 1
+    (2 for a UsageError), Ctrl-C exits 130, running out of memory exits 1 with the script's advice `out_of_memory`
+    (which flags to lower). Only here does a script exit."""
+    for stream in (sys.stdout, sys.stderr):   # a path or word the terminal cannot encode is escaped, never a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    INTERRUPTED.clear()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():   # SIGTERM and SIGHUP stop a run as Ctrl-C does
+        previous = {s: signal.signal(s, _interrupt) for s in STOP_SIGNALS}
+    try:
+        result = main(argv)
+        if INTERRUPTED:   # an interrupt some library swallowed after the outputs were written
+            print("\ninterrupted; this run's outputs had been written in full", file=sys.stderr)
+            raise SystemExit(130)
+        return result
     except UsageError as exc:
         print(f"{os.path.basename(sys.argv[0])}: error: {exc} (see --help)", file=sys.stderr)
         raise SystemExit(exc.status)
     except Failure as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(exc.status)
+    except RecursionError:   # e.g. a path thousands of folders deep
+        print("error: a path or file is nested too deeply to handle; use a shorter one", file=sys.stderr)
+        raise SystemExit(1)
     except Exception as exc:
         # out of memory: NumPy's MemoryError, or TensorFlow's ResourceExhaustedError (named without importing it)
         if not (isinstance(exc, MemoryError) or type(exc).__name__ == "ResourceExhaustedError"):
             raise
-        print(f"error: out of memory: {_out_of_memory_advice(main)}", file=sys.stderr)
+        print(f"error: out of memory: {out_of_memory}", file=sys.stderr)
         raise SystemExit(1)
     except KeyboardInterrupt:
         print("\ninterrupted; previous outputs kept", file=sys.stderr)
         raise SystemExit(130)
-
-
-def _out_of_memory_advice(main):
-    """The script's own advice (its module's OUT_OF_MEMORY: which flags to lower)."""
-    return getattr(sys.modules.get(getattr(main, "__module__", ""), None), "OUT_OF_MEMORY", "use smaller sizes")
+    finally:
+        INTERRUPTED.clear()
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 # --- flag values -------------------------------------------------------------------------------------------------
@@ -191,9 +233,14 @@ def fraction(text):
 
 
 def out_folder(text):
-    """argparse type: an output folder that is not empty text and not an existing file."""
+    """argparse type: an output folder that is not empty text, not an existing file, not a link to nothing."""
     if not text.strip():
         raise argparse.ArgumentTypeError("must name a folder, got an empty string")
+    if "\0" in text:
+        raise argparse.ArgumentTypeError("a path cannot hold a NUL byte")
+    if os.path.islink(text) and not os.path.exists(text):
+        raise argparse.ArgumentTypeError(f"{text} is a link to nothing ({os.readlink(text)}); remove it or give "
+                                         "another folder")
     if os.path.exists(text) and not os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"{text} exists and is not a folder")
     return text
@@ -253,8 +300,9 @@ class Outputs:
             write_json(metrics, out.path("metrics.json"))
         # only here, after every file was written, do they replace the previous run's files
 
-    If the block fails or is interrupted, the staging folder is removed and the previous run's files stay exactly as
-    they were. Each file is moved with os.replace (atomic within a file system); files of other names are untouched.
+    All or nothing: if the block fails or is interrupted, or one file cannot be moved into place, or a signal
+    arrives while they are moved, the previous run's files stay exactly as they were (those already replaced are
+    put back) and the staging folder is removed. Files of other names are untouched.
     """
 
     def __init__(self, folder):
@@ -266,26 +314,68 @@ class Outputs:
             os.makedirs(self.folder, exist_ok=True)
             remove_stale_staging(self.folder)
             self.staging = tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=self.folder)
-        except OSError as exc:
-            raise Failure(f"could not write to {self.folder}: {exc.strerror or exc}")
+        except (OSError, RecursionError) as exc:
+            raise Failure(f"could not write to {self.folder}: {getattr(exc, 'strerror', None) or exc}")
         return self
 
     def path(self, name):
-        self.names.append(name)
+        if name not in self.names:
+            self.names.append(name)
         return os.path.join(self.staging, name)
 
     def __exit__(self, kind, exc, tb):
         try:
             if kind is None:
-                for name in self.names:
-                    os.replace(os.path.join(self.staging, name), os.path.join(self.folder, name))
-        except OSError as error:
-            exc = error
+                self._commit()
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
-        if isinstance(exc, OSError):
-            raise Failure(f"could not write to {self.folder}: {exc.strerror or exc}; previous outputs kept")
         return False
+
+    def _commit(self):
+        with signals_deferred() as caught:
+            caught.extend(INTERRUPTED)   # an interrupt swallowed earlier (in a __del__, say) still counts
+            if not caught:
+                try:
+                    moved, placed = self._replace_all()
+                except OSError as error:
+                    raise Failure(f"could not write to {self.folder}: {error.strerror or error}; previous outputs "
+                                  "kept")
+                if caught:   # a signal while the files moved: put the previous run's back
+                    self._undo(moved, placed)
+        if caught:
+            raise KeyboardInterrupt
+
+    def _replace_all(self):
+        """Move every staged file into place, the previous files aside first (into the staging folder). Returns
+        (names moved aside, names placed); on any failure undoes what it did and raises."""
+        aside = os.path.join(self.staging, ".previous")
+        os.mkdir(aside)
+        for name in self.names:
+            target = os.path.join(self.folder, name)
+            if os.path.isdir(target) and not os.path.islink(target):
+                raise IsADirectoryError(21, f"{target} is a folder")
+        moved, placed = [], []
+        try:
+            for name in self.names:
+                if os.path.lexists(os.path.join(self.folder, name)):
+                    os.replace(os.path.join(self.folder, name), os.path.join(aside, name))
+                    moved.append(name)
+            for name in self.names:
+                os.replace(os.path.join(self.staging, name), os.path.join(self.folder, name))
+                placed.append(name)
+        except BaseException:
+            self._undo(moved, placed)
+            raise
+        return moved, placed
+
+    def _undo(self, moved, placed):
+        aside = os.path.join(self.staging, ".previous")
+        for name in placed:
+            with contextlib.suppress(OSError):
+                os.remove(os.path.join(self.folder, name))
+        for name in moved:
+            with contextlib.suppress(OSError):
+                os.replace(os.path.join(aside, name), os.path.join(self.folder, name))
 
     def written(self):
         return [os.path.join(self.folder, name) for name in self.names]
@@ -295,11 +385,11 @@ def remove_stale_staging(folder):
     """Remove the staging folders a killed run (kill -9, power loss) left in `folder`: those whose process is gone."""
     for name in os.listdir(folder):
         parts = name.split("-")
-        if not (name.startswith(".staging-") and len(parts) >= 3 and parts[1].isdigit()):
+        if not (name.startswith(".staging-") and len(parts) >= 3 and parts[1].isascii() and parts[1].isdecimal()):
             continue
         try:
             os.kill(int(parts[1]), 0)   # signal 0: only asks whether the process exists
-        except ProcessLookupError:      # gone: its staging folder can never be finished
+        except (ProcessLookupError, OverflowError):   # gone, or no process ever had that number: never finished
             shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
         except PermissionError:         # alive, another user's
             pass
@@ -308,17 +398,21 @@ def remove_stale_staging(folder):
 def check_writable(folder):
     """Fail now, before minutes of work, if the output folder could not be written then; creates nothing."""
     existing = os.path.abspath(folder)
-    while not os.path.exists(existing):   # the nearest part of the path that exists must be a writable folder
-        existing = os.path.dirname(existing)
     try:
+        if "\0" in folder:
+            raise ValueError("a path cannot hold a NUL byte")
+        while not os.path.exists(existing):   # the nearest part of the path that exists must be a writable folder
+            if os.path.islink(existing):       # a link to nothing: makedirs would fail on it after the work
+                raise FileNotFoundError(2, f"{existing} is a link to nothing")
+            existing = os.path.dirname(existing)
         if not os.path.isdir(existing):
             raise NotADirectoryError(20, f"{existing} is a file")
         if os.path.exists(folder):
             tempfile.TemporaryFile(dir=folder).close()
         elif not os.access(existing, os.W_OK | os.X_OK):
             raise PermissionError(13, f"{existing} cannot be written")
-    except OSError as exc:
-        raise Failure(f"could not write to {folder}: {exc.strerror or exc}")
+    except (OSError, ValueError) as exc:   # ValueError: a path with a NUL byte
+        raise Failure(f"could not write to {folder}: {getattr(exc, 'strerror', None) or exc}")
 
 
 # --- TensorFlow start-up -------------------------------------------------------------------------------------------
@@ -347,7 +441,7 @@ def native_stderr_hidden():
 
 
 def import_tensorflow():
-    """Import TensorFlow and Keras quietly, with matplotlib drawing headless. Returns (tf, keras).
+    """Import TensorFlow and Keras quietly. Returns (tf, keras).
 
     The scripts need Keras's TensorFlow backend: it is pinned for this process, whatever KERAS_BACKEND or
     ~/.keras/keras.json say. Ctrl-C during the import (it takes seconds) ends with one line and exit 130; a Keras
@@ -355,8 +449,6 @@ def import_tensorflow():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow: warnings and errors only
     os.environ["KERAS_BACKEND"] = "tensorflow"
     try:
-        import matplotlib
-        matplotlib.use("Agg")
         with native_stderr_hidden():
             import keras
             import tensorflow as tf

@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from rnn_days import cli, imdb
+from rnn_days import cli, imdb, plots
 from rnn_days.conditions import conditions
 
 
@@ -93,7 +93,7 @@ def report(model, test, results, index_to_word, count=3, words=40):
 
 def plot_history(history, path, title):
     """Loss and accuracy per epoch, train vs validation, to a PNG."""
-    import matplotlib.pyplot as plt
+    plt = plots.pyplot()
     h = history.history
     epochs = np.arange(1, len(h["loss"]) + 1)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))

@@ -1,10 +1,9 @@
-"""Shared fixtures: the repo root on sys.path, quiet TensorFlow, and a small IMDB-format data folder."""
+"""Shared fixtures: quiet TensorFlow and a small IMDB-format data folder (pytest.ini puts the repository root and
+tests/ on the import path)."""
 import json
 import os
-import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np
 import pytest

@@ -2,16 +2,16 @@
 import hashlib
 import json
 import os
-import subprocess
-import sys
 
 import keras
 import numpy as np
 import pytest
 
 import day1_tensorflow as day1
-from conftest import ROOT
-from rnn_days import cli
+from helpers import assert_one_line, one_line_exit, run_script, snapshot
+
+
+SMALL_DAY1 = ["--epochs", "1", "--maxlen", "20", "--vocab-size", "100", "--batch-size", "16"]
 
 
 def sha256(path):
@@ -70,41 +70,30 @@ def test_script_end_to_end_writes_the_three_outputs(imdb_dir, tmp_path, capsys):
 
 # --- bad input -------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("flag,value", [
+BAD_FLAGS = [   # (flag, value): each exits 2 with one line naming the flag, before anything is read
     ("--epochs", "-1"), ("--epochs", "two"), ("--batch-size", "0"), ("--batch-size", "1.5"),
     ("--learning-rate", "0"), ("--learning-rate", "-1e-3"), ("--learning-rate", "nan"), ("--maxlen", "0"),
     ("--vocab-size", "3"), ("--seed", "-1"), ("--seed", "4294967296"), ("--max-train", "0"),
     ("--validation-split", "1"), ("--padding", "middle"), ("--schedule", "linear"), ("--patience", "0"),
     ("--learning-rate", "1e300"), ("--learning-rate", "2"), ("--out", ""), ("--out", "  "),
-])
+]
+
+
+@pytest.mark.parametrize("flag,value", BAD_FLAGS)
 def test_bad_flag_values_exit_2_with_one_line(flag, value, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        cli.run(day1.main, [flag, value, "--data-dir", "unused"])
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and flag in err[0]
-
-
-def run_script(*args):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, os.path.join(ROOT, "day1_tensorflow.py"), *args], capture_output=True,
-                          text=True, env=env, timeout=120)
+    code, err = one_line_exit(day1.main, [flag, value, "--data-dir", "unused"], capsys)
+    assert code == 2 and flag in err
 
 
 def test_bad_flag_from_the_shell_is_one_line_no_traceback():
-    result = run_script("--epochs", "-3")
-    assert result.returncode == 2
-    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
-    assert "--epochs" in result.stderr
+    assert_one_line(run_script("day1_tensorflow.py", "--epochs", "-3"), 2, "--epochs")
 
 
 def data_error(data_dir, capsys, tmp_path):
-    with pytest.raises(SystemExit) as exit_info:
-        cli.run(day1.main, ["--data-dir", str(data_dir), "--out", str(tmp_path / "out"), "--maxlen", "20"])
-    err = capsys.readouterr().err.strip().splitlines()
-    assert exit_info.value.code == 1
-    assert len(err) == 1
-    return err[0]
+    code, err = one_line_exit(day1.main, ["--data-dir", str(data_dir), "--out", str(tmp_path / "out"), "--maxlen",
+                                          "20"], capsys)
+    assert code == 1
+    return err
 
 
 def test_missing_word_index_exits_1_before_training(imdb_dir, tmp_path, capsys):
@@ -113,16 +102,19 @@ def test_missing_word_index_exits_1_before_training(imdb_dir, tmp_path, capsys):
     assert not (tmp_path / "out").exists()  # stopped before training and writing anything
 
 
-@pytest.mark.slow
-def test_unwritable_out_exits_1(imdb_dir, tmp_path, capsys):
+@pytest.mark.parametrize("kind", ["a file in the way", "a dangling link"])
+def test_an_unwritable_out_stops_training_before_it_starts(kind, imdb_dir, tmp_path, capsys):
     blocker = tmp_path / "file"
-    blocker.write_text("the learner's file")
-    with pytest.raises(SystemExit) as exit_info:
-        cli.run(day1.main, ["--data-dir", str(imdb_dir), "--epochs", "1", "--maxlen", "20", "--vocab-size", "100",
-                   "--out", str(blocker / "sub")])
-    err = capsys.readouterr().err.strip().splitlines()
-    assert exit_info.value.code == 1 and len(err) == 1 and "could not write" in err[0]
-    assert blocker.read_text() == "the learner's file"
+    if kind == "a file in the way":
+        blocker.write_text("the learner's file")
+        out = blocker / "sub"
+    else:
+        out = tmp_path / "link"
+        out.symlink_to(tmp_path / "nowhere" / "at all")
+    code, err = one_line_exit(day1.main, ["--data-dir", str(imdb_dir), "--out", str(out)] + SMALL_DAY1, capsys)
+    assert code in (1, 2) and ("could not write" in err or "--out" in err)
+    assert "Epoch" not in capsys.readouterr().out
+    assert not blocker.exists() or blocker.read_text() == "the learner's file"
 
 
 def test_no_data_offline_exits_1_with_advice(monkeypatch, tmp_path, capsys):
@@ -131,11 +123,8 @@ def test_no_data_offline_exits_1_with_advice(monkeypatch, tmp_path, capsys):
 
     monkeypatch.setattr(keras.utils, "get_file", offline)
     monkeypatch.delenv("IMDB_DATA_DIR", raising=False)
-    with pytest.raises(SystemExit) as exit_info:
-        cli.run(day1.main, ["--out", str(tmp_path / "out")])
-    err = capsys.readouterr().err.strip().splitlines()
-    assert exit_info.value.code == 1 and len(err) == 1
-    assert "could not download imdb.npz" in err[0] and "--data-dir" in err[0]
+    code, err = one_line_exit(day1.main, ["--out", str(tmp_path / "out")], capsys)
+    assert code == 1 and "could not download imdb.npz" in err and "--data-dir" in err
 
 
 def test_missing_data_exits_1_with_one_line(tmp_path, capsys):
@@ -156,3 +145,35 @@ def test_real_imdb_short_training_run_learns(tmp_path):
                          "--learning-rate", "1e-3", "--out", str(tmp_path / "out")])
     assert results["n_train"] + results["n_val"] == 8000
     assert results["test_accuracy"] >= 0.65
+
+
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"), KeyboardInterrupt()],
+                         ids=["disk-full", "ctrl-c"])
+def test_failed_rerun_leaves_previous_outputs_byte_identical(failure, imdb_dir, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    day1.main(["--data-dir", str(imdb_dir), "--out", str(out)] + SMALL_DAY1)
+    before = snapshot(out)
+
+    def fails_half_way(history, path, title):  # model.keras is already written (to staging) when this runs
+        with open(path, "wb") as f:
+            f.write(b"half a png")
+        raise failure
+
+    monkeypatch.setattr(day1.training, "plot_history", fails_half_way)
+    code, err = one_line_exit(day1.main, ["--data-dir", str(imdb_dir), "--out", str(out), "--seed", "5"] + SMALL_DAY1,
+                              capsys)
+    assert (code, "previous outputs kept" in err) == ((130 if isinstance(failure, KeyboardInterrupt) else 1), True)
+    assert snapshot(out) == before  # same names, same bytes: no staging folder left behind either
+
+
+def test_out_of_memory_while_building_names_the_flags(imdb_dir, tmp_path, monkeypatch, capsys):
+    def too_big(*args, **kwargs):
+        raise day1.tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor")
+
+    monkeypatch.setattr(day1, "build_model", too_big)
+    code, err = one_line_exit(day1.main, ["--data-dir", str(imdb_dir), "--out", str(tmp_path / "o")] + SMALL_DAY1,
+                              capsys, out_of_memory=day1.OUT_OF_MEMORY)
+    assert code == 1 and "--vocab-size" in err

@@ -6,6 +6,8 @@ import math
 import numpy as np
 import pytest
 
+from helpers import one_line_exit
+
 from rnn_days import cli
 
 import day2_bptt_numpy as bptt
@@ -349,3 +351,36 @@ def test_gradient_keras_sized_inputs_keep_tanh_unsaturated_and_the_error_alive()
     assert saturating["ratio_first_to_last"] < 1e-30 and 1e-3 < keras_sized["ratio_first_to_last"] < 0.2
     # without the tanh, only W_hh acts: the inputs' scale would not change the per-step factor this much
     assert keras_sized["per_step_factor"] > 1.4 * saturating["per_step_factor"]
+
+
+def test_numpy_script_out_of_memory_names_the_flag(tmp_path, capsys):
+    code, err = one_line_exit(bptt.main, ["--batch", "100000000", "--out", str(tmp_path)], capsys,
+                              out_of_memory=bptt.OUT_OF_MEMORY)
+    assert code == 1 and "--batch" in err
+
+
+@pytest.mark.parametrize("argv", [["--out", ""], ["--seed", "4294967296"]])
+def test_numpy_script_refuses_bad_values_up_front(argv, capsys):
+    code, err = one_line_exit(bptt.main, argv, capsys)
+    assert code == 2 and argv[0] in err
+
+
+def test_json_is_strict_with_non_finite_numbers_as_null_and_a_reason(tmp_path):
+    bptt.main(["--seq-len", "1500", "--hidden", "32", "--input-dim", "8", "--batch", "2", "--scales", "0.5,10",
+               "--out", str(tmp_path)])
+
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    data = json.loads((tmp_path / "gradient_norms.json").read_text(), parse_constant=refuse)
+    assert data["results"][1]["finite"] is False and None in data["results"][1]["dh_norm"]
+    assert any("dh_norm" in reason for reason in data["non_finite"])
+
+
+def test_ctrl_c_is_one_line_and_exit_130(tmp_path, monkeypatch, capsys):
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bptt, "measure", interrupted)
+    code, err = one_line_exit(bptt.main, ["--out", str(tmp_path)], capsys)
+    assert code == 130 and err == "interrupted; previous outputs kept"

@@ -7,6 +7,8 @@ import keras
 import numpy as np
 import pytest
 
+from helpers import one_line_exit, save_model
+
 import day1_tensorflow as day1
 import day3_inside as inside
 import day3_lstm_numpy as lstm
@@ -130,3 +132,25 @@ def test_bad_flag_values_exit_2_with_one_line(flag, value, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.run(inside.main, [flag, value, "--data-dir", "unused"])
     assert exit_info.value.code == 2 and flag in one_line(capsys)
+
+
+@pytest.mark.parametrize("layers,what", [
+    ([keras.layers.LSTM(3, use_bias=False), keras.layers.Dense(1, activation="sigmoid")], "without a bias"),
+    ([keras.layers.GRU(3, go_backwards=True), keras.layers.Dense(1, activation="sigmoid")], "backwards"),
+], ids=["lstm-no-bias", "gru-backwards"])
+def test_the_look_inside_refuses_models_it_would_misread(layers, what, phrase_dir, tmp_path, capsys):
+    path = save_model(tmp_path / "m.keras", layers)
+    code, err = one_line_exit(inside.main, ["--data-dir", str(phrase_dir), "--model", path, "--compare", "--out",
+                                            str(tmp_path / "o")], capsys)
+    assert code == 1 and what in err
+
+
+def test_out_of_memory_looking_inside_is_one_line(phrase_dir, tmp_path, monkeypatch, capsys):
+    path = save_model(tmp_path / "m.keras", [keras.layers.LSTM(3), keras.layers.Dense(1, activation="sigmoid")])
+
+    def too_big(*args, **kwargs):
+        raise MemoryError
+    monkeypatch.setattr(inside, "look_inside", too_big)
+    code, err = one_line_exit(inside.main, ["--data-dir", str(phrase_dir), "--model", path, "--compare", "--out",
+                                            str(tmp_path / "o")], capsys, out_of_memory=inside.OUT_OF_MEMORY)
+    assert code == 1 and "out of memory" in err and "--num-reviews" in err

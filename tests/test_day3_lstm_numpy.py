@@ -332,3 +332,22 @@ def test_lstm_reads_exactly_day2_s_batch():
     rng = np.random.default_rng(11)
     np.testing.assert_array_equal(bptt.make_batch(N, T, D, H, rng, np.float64)[0], x)
     assert not h0.any() and not c0.any()
+
+
+@pytest.mark.parametrize("content", [
+    {"settings": {"seq_len": 6, "hidden": 3, "input_dim": 2, "batch": 2, "seed": 0, "truncate": None},
+     "results": [{"dh_norm": [1.0] * 6, "finite": True}]},                                     # no scale
+    {"settings": {"seq_len": 6, "hidden": 3, "input_dim": 2, "batch": 2, "seed": 0, "truncate": None},
+     "results": [{"scale": 1.0, "dh_norm": [1.0] * 4, "finite": True, "ratio_first_to_last": 1}]},  # wrong length
+    {"settings": {"seq_len": 6, "hidden": 3, "input_dim": 2, "batch": 2, "seed": 0, "truncate": None},
+     "results": [{"scale": 1.0, "dh_norm": [1.0] * 6, "finite": True, "ratio_first_to_last": None}]},
+    "[" * 100_000 + "]" * 100_000,                                                                 # deep nesting
+    {"settings": None, "results": 3},
+], ids=["no-scale", "wrong-length", "none-ratio", "deep", "wrong-types"])
+def test_odd_day2_json_leaves_the_rnn_line_out(content, tmp_path, capsys):
+    path = tmp_path / "day2.json"
+    path.write_text(content if isinstance(content, str) else json.dumps(content))
+    lstm.main(["--seq-len", "6", "--hidden", "3", "--input-dim", "2", "--batch", "2", "--rnn-json", str(path),
+               "--out", str(tmp_path / "out")])
+    printed = capsys.readouterr().out
+    assert "vanilla RNN left out" in printed and (tmp_path / "out" / "gradient_paths.json").exists()

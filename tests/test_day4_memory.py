@@ -6,6 +6,8 @@ import json
 import numpy as np
 import pytest
 
+from helpers import one_line_exit
+
 from rnn_days import cli
 
 import day4_memory as memory
@@ -231,3 +233,11 @@ def test_quick_leaves_the_flags_given_beside_it_alone(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         memory.main(["--full", "--steps", "50", "--out", str(tmp_path)])
     assert seen["lags"] == {t: list(v) for t, v in memory.FULL["lags"].items()} and seen["steps"] == 50
+
+
+def test_an_unwritable_out_stops_the_grid_before_it_starts(tmp_path, monkeypatch, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setattr(memory, "run_grid", lambda *a: pytest.fail("the grid started"))
+    code, err = one_line_exit(memory.main, ["--quick", "--out", str(blocker / "sub")], capsys)
+    assert code == 1 and "could not write" in err

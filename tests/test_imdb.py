@@ -2,13 +2,20 @@
 is not IMDB-shaped or would run code, never changing the learner's file. Offline, except the last test."""
 import hashlib
 import os
+import socket
+import threading
+import time
 
 import keras
 import numpy as np
 import pytest
 
+import day1_tensorflow as day1
 from conftest import write_imdb_npz
+from helpers import one_line_exit
 from rnn_days import imdb
+
+SMALL_DAY1 = ["--epochs", "1", "--maxlen", "20", "--vocab-size", "100", "--batch-size", "16"]
 
 
 def sha256(path):
@@ -137,3 +144,118 @@ def test_real_imdb_first_review_is_keras_s(tmp_path):
     assert x_train[0][:8] == [1, 14, 22, 16, 43, 530, 973, 1622] and len(x_train[0]) == 218
     np.testing.assert_array_equal(y_train[:10], [1, 0, 0, 1, 0, 0, 1, 0, 1, 0])
     assert sha256(os.path.join(REAL, "imdb.npz")) == before
+
+
+def test_download_from_a_server_that_never_answers_ends_with_advice(tmp_path, monkeypatch):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    accepted = []
+    stop = threading.Event()
+
+    def accept_and_say_nothing():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=accept_and_say_nothing, daemon=True)
+    thread.start()
+    monkeypatch.setattr(imdb, "ORIGIN", f"http://127.0.0.1:{server.getsockname()[1]}/")
+    monkeypatch.setattr(imdb, "DOWNLOAD_TIMEOUT_S", 1)
+    start = time.monotonic()
+    try:
+        with pytest.raises(imdb.DataError, match="--data-dir") as info:
+            imdb.load_imdb(None, cache_dir=str(tmp_path))
+    finally:
+        stop.set()
+        thread.join()
+        for conn in accepted:
+            conn.close()
+        server.close()
+    assert time.monotonic() - start < 10 and len(accepted) == imdb.DOWNLOAD_TRIES
+    assert f"{imdb.DOWNLOAD_TRIES} tries" in str(info.value)
+
+
+def test_a_dripping_download_ends_at_the_deadline(tmp_path, monkeypatch):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    stop = threading.Event()
+
+    def drip():
+        server.settimeout(0.2)
+        conns = []
+        while not stop.is_set():
+            try:
+                conn = server.accept()[0]
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n")
+                conns.append(conn)
+            except OSError:
+                pass
+            for conn in conns:   # a byte now and then: the read timeout never trips
+                try:
+                    conn.sendall(b"x")
+                except OSError:
+                    pass
+        for conn in conns:
+            conn.close()
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    monkeypatch.setattr(imdb, "ORIGIN", f"http://127.0.0.1:{server.getsockname()[1]}/")
+    monkeypatch.setattr(imdb, "DOWNLOAD_TIMEOUT_S", 5)
+    monkeypatch.setattr(imdb, "DOWNLOAD_DEADLINE_S", 2)
+    start = time.monotonic()
+    try:
+        with pytest.raises(imdb.DataError, match="not finished after 2 s") as info:
+            imdb.load_imdb(None, cache_dir=str(tmp_path))
+    finally:
+        stop.set()
+        thread.join()
+        server.close()
+    assert time.monotonic() - start < 6 and "--data-dir" in str(info.value)
+
+
+def write_npz(path, **changes):
+    write_imdb_npz(path)
+    arrays = dict(np.load(path, allow_pickle=True))  # our own freshly written file
+    arrays.update(changes)
+    np.savez(path, **arrays)
+
+
+def reviews(*rows):
+    out = np.empty(len(rows), dtype=object)
+    for i, r in enumerate(rows):
+        out[i] = r
+    return out
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"y_train": np.array(["pos", "neg"] * 30)}, "labels 0 and 1"),
+    ({"y_train": np.eye(2)[np.arange(60) % 2]}, "one label per review"),
+    ({"y_train": np.arange(60) % 2 * 5}, "labels 0 and 1"),
+    ({"y_train": np.arange(60) % 2 * 2 - 1}, "labels 0 and 1"),
+    ({"y_test": np.full(40, np.nan)}, "labels 0 and 1"),
+    ({"x_test": reviews(), "y_test": np.array([], int)}, "test split is empty"),
+    ({"x_train": reviews(*[[1.5, 2.0]] * 60)}, "non-negative integer word ranks"),
+    ({"x_train": reviews(*[[1, float("nan")]] * 60)}, "non-negative integer word ranks"),
+    ({"x_train": reviews(*[[4, -3]] * 60)}, "non-negative integer word ranks"),
+], ids=["string-labels", "one-hot", "0-5", "minus-plus-1", "nan-labels", "empty-test", "float-ids", "nan-ids",
+        "negative-ids"])
+def test_data_that_is_not_imdb_shaped_exits_1(change, message, imdb_dir, tmp_path, capsys):
+    write_npz(imdb_dir / "imdb.npz", **change)
+    code, err = one_line_exit(day1.main, ["--data-dir", str(imdb_dir), "--out", str(tmp_path / "o")] + SMALL_DAY1,
+                              capsys)
+    assert code == 1 and message in err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("rank", ['"3"', "null", "2.5", "-10", "0", "true"])
+def test_word_index_ranks_must_be_positive_integers(rank, imdb_dir, tmp_path, capsys):
+    (imdb_dir / "imdb_word_index.json").write_text('{"good": 1, "bad": %s}' % rank)
+    code, err = one_line_exit(day1.main, ["--data-dir", str(imdb_dir), "--out", str(tmp_path / "o")] + SMALL_DAY1,
+                              capsys)
+    assert code == 1 and "'bad'" in err and "positive integers" in err

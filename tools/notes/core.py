@@ -1,0 +1,229 @@
+"""The notes builder's core: the results files, the number formats, the registry of what each note quotes, and the
+rewrite of a note's marked blocks.
+
+A note marks what is computed from notes/results/ in two ways:
+
+    <!-- table: NAME -->
+    ...a whole table (or a caption and a table), rebuilt from the JSON...
+    <!-- /table -->
+
+    ... running text with <!-- v: NAME -->0.8453<!-- /v --> a number (or a short phrase) filled in ...
+
+Each NAME is registered once, by the note module that renders it (`@table("day1.md")`, `@value("day1.md")`), in
+that note's order; the notes test rebuilds every marked block and compares it with the note.
+"""
+import functools
+import json
+import os
+import re
+import typing
+
+import numpy as np
+
+from rnn_days import cli
+from rnn_days.conditions import describe
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))   # tools/notes/ -> the repo
+RESULTS = os.path.join(ROOT, "notes", "results")
+NOTES_DIR = os.path.join(ROOT, "notes")
+NOTE_NAMES = ("day1.md", "day2.md", "day3.md", "day4.md", "reproducing.md", "glossary.md")
+TABLE = re.compile(r"<!-- table: (\w+) -->\n(.*?)<!-- /table -->", re.S)
+VALUE = re.compile(r"<!-- v: (\w+) -->(.*?)<!-- /v -->", re.S)
+MAX_JSON_BYTES = 50_000_000   # the largest results file is a few MB
+
+
+class Block(typing.NamedTuple):
+    """One computed block of a note: a table or a value (a number or short phrase in running text)."""
+    kind: str        # "table" or "value"
+    note: str        # the note it appears in
+    render: typing.Callable[[], str]
+
+
+BLOCKS = {}   # name -> Block, in the order the note modules register them
+
+
+def _register(kind, note):
+    def register(render):
+        name = render.__name__
+        if name in BLOCKS:
+            raise ValueError(f"{name} is registered twice")
+        BLOCKS[name] = Block(kind, note, render)
+        return render
+    return register
+
+
+def table(note):
+    """Decorator: `render() -> str` rebuilds the table named after the function, in `note`."""
+    return _register("table", note)
+
+
+def value(note):
+    """Decorator: `render() -> str` rebuilds the value named after the function, in `note`'s running text."""
+    return _register("value", note)
+
+
+# --- the results files -------------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def _load(name):
+    path = os.path.join(RESULTS, name)
+    try:
+        if not os.path.isfile(path):
+            raise cli.Failure(f"notes/results/{name} is missing or not a file; regenerate it (notes/reproducing.md)")
+        if os.path.getsize(path) > MAX_JSON_BYTES:
+            raise cli.Failure(f"notes/results/{name} is larger than {MAX_JSON_BYTES:,} bytes: not a results file")
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise cli.Failure(f"notes/results/{name} cannot be read as JSON ({type(exc).__name__}); regenerate it "
+                          "(notes/reproducing.md)")
+
+
+def load(name):
+    """The committed results file notes/results/NAME (read once; callers must not change it)."""
+    return _load(name)
+
+
+def need(data, *keys, name="a results file"):
+    """data[k1][k2]...: a cli.Failure naming the missing key instead of a KeyError deep inside a renderer."""
+    for key in keys:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            raise cli.Failure(f"{name} has no {'/'.join(map(str, keys))}; regenerate it (notes/reproducing.md)")
+    return data
+
+
+# --- number formats ------------------------------------------------------------------------------------------------
+
+def _finite(v):
+    return v is not None and np.isfinite(v)
+
+
+def f3(v):
+    return f"{v:.3f}" if _finite(v) else "n/a"
+
+
+def f4(v):
+    return f"{v:.4f}" if _finite(v) else "n/a"
+
+
+def num(v):
+    return f"{v:g}" if _finite(v) else "n/a"
+
+
+def sig(v):
+    return f"{v:.2g}" if _finite(v) else "n/a"
+
+
+def signed3(v):
+    return f"{v:+.3f}" if _finite(v) else "n/a"
+
+
+def spread(values):
+    """{"median", "min", "max"} of the values that are not None (all None when there are none)."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return {"median": None, "min": None, "max": None}
+    return {"median": float(np.median(values)), "min": float(min(values)), "max": float(max(values))}
+
+
+def med_range(values, fmt=sig):
+    """"median (min to max)" of the values that are not None."""
+    s = spread(values)
+    return f"{fmt(s['median'])} ({fmt(s['min'])} to {fmt(s['max'])})"
+
+
+def span(values, fmt=sig, joiner=" to "):
+    """"min to max" of the values that are not None."""
+    s = spread(values)
+    return f"{fmt(s['min'])}{joiner}{fmt(s['max'])}"
+
+
+def count(models, holds):
+    """"in every model (k of n)" when a statement holds in all, else "in k of n"."""
+    k = sum(bool(holds(m)) for m in models)
+    return f"in every model ({k} of {len(models)})" if k == len(models) else f"in {k} of {len(models)}"
+
+
+def seeds_text(keys):
+    keys = sorted(int(k) for k in keys)
+    return f"seeds {keys[0]}–{keys[-1]}" if keys == list(range(keys[0], keys[-1] + 1)) else \
+        "seeds " + ", ".join(map(str, keys))
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+# --- the notes ---------------------------------------------------------------------------------------------------
+
+def note_path(name):
+    return os.path.join(NOTES_DIR, name)
+
+
+def read_note(name):
+    path = note_path(name)
+    try:
+        if not os.path.isfile(path):
+            raise cli.Failure(f"notes/{name} is missing or not a file")
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise cli.Failure(f"notes/{name} cannot be read as UTF-8 text ({type(exc).__name__})")
+
+
+def _rendered(name, kind, note):
+    block = BLOCKS.get(name)
+    if block is None or block.kind != kind:
+        raise cli.Failure(f"notes/{note}: unknown {kind} marker {name!r}; the registered ones are listed by "
+                          "`python -m tools.notes list`")
+    return block.render()
+
+
+def rebuild(text, note):
+    """The note's text with every marked table and value rebuilt from the results files."""
+    text = TABLE.sub(lambda m: f"<!-- table: {m.group(1)} -->\n{_rendered(m.group(1), 'table', note)}<!-- /table -->",
+                     text)
+    return VALUE.sub(lambda m: f"<!-- v: {m.group(1)} -->{_rendered(m.group(1), 'value', note)}<!-- /v -->", text)
+
+
+def marked(text):
+    """[(kind, name, body)] of every marked block of a note's text."""
+    return [("table", n, b) for n, b in TABLE.findall(text)] + [("value", n, b) for n, b in VALUE.findall(text)]
+
+
+def write_note(name, text):
+    """Write a note whole or not at all (a temporary file moved into place); only when its text changed. Returns
+    whether it was written."""
+    path = note_path(name)
+    if read_note(name) == text:
+        return False
+    partial = f"{path}.partial-{os.getpid()}"
+    try:
+        with open(partial, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(partial, path)
+    except OSError as exc:
+        try:
+            os.remove(partial)
+        except OSError:
+            pass
+        raise cli.Failure(f"could not write notes/{name}: {exc.strerror or exc}; the note is unchanged")
+    return True
+
+
+# --- the conditions a results file was measured under --------------------------------------------------------------
+
+def file_conditions(d, name="a results file"):
+    if "conditions" in d:
+        return d["conditions"]
+    runs = need(d, "runs", name=name)
+    return need(next(iter(runs.values()), {}), "conditions", name=name)   # the files that collect several runs
+
+
+def conditions_of(name):
+    """A day's one conditions line, from its main results file, linked to the appendix."""
+    return f"*Conditions: {describe(file_conditions(load(name), name))}; [in full](reproducing.md#conditions).*\n"
