@@ -17,7 +17,7 @@ Outputs (in --out, default runs/day1_baseline/): model.keras, history.png, metri
 """
 import os
 
-from day1_tensorflow import load_data, train_and_evaluate   # Day 1's pipeline, unchanged
+from day1_tensorflow import load_data, train_and_evaluate  # Day 1's pipeline, unchanged
 from rnn_days import cli, imdb, training
 
 tf, keras = cli.import_tensorflow()
@@ -27,7 +27,8 @@ FULL_LENGTH = 2500   # longer than the longest IMDB review (2,494 words with the
 
 def build_model(vocab_size=10_000, maxlen=200):
     """Word indices (N, maxlen) -> multi-hot (N, vocab_size) -> Dense(1, sigmoid): logistic regression on which words
-    a review contains. The padding index 0 and the start mark 1 occur in (almost) every review: the bias absorbs them."""
+    a review contains. The padding index 0 and the start mark 1 occur in (almost) every review: the bias absorbs
+    them."""
     return keras.Sequential([
         keras.Input(shape=(maxlen,), dtype="int32"),
         keras.layers.CategoryEncoding(num_tokens=vocab_size, output_mode="multi_hot"),   # order is thrown away here

@@ -19,13 +19,13 @@ Shapes follow CS231n: N sequences in a batch, T steps, D input features, H hidde
 arrays are time first and counted from 1 like the notes: h[t] is h_t, h[0] is h_0, and slot 0 of xs, a and da is
 unused, so every line below reads like its equation.
 """
+import math
 import os
 
 import numpy as np
 
 from rnn_days import cli, plots
 from rnn_days.conditions import conditions
-
 
 PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
 OUT_OF_MEMORY = "--batch x --seq-len x --hidden (and --input-dim) does not fit; lower --batch or --seq-len"
@@ -97,6 +97,28 @@ def backward(cache, truncate=None):
         "h": dh[1:].transpose(1, 0, 2),
         "a": da[1:].transpose(1, 0, 2),
     }
+
+
+def three_steps_by_hand(x=(1.0, 0.5, -1.0), w_xh=0.5, w_hh=0.8, w_hy=1.5, y=1.0):
+    """The warm-up of notes/day2.md, section 2.1: one unit (D = H = 1), one review (N = 1), three steps, h_0 = 0, no
+    biases -- forward and BPTT in plain numbers, one line per equation. Returns the numbers of every step t = 1..3
+    and the weight gradients."""
+    a, h = [None], [0.0]                               # a[t] = a_t, h[t] = h_t; h[0] = h_0 = 0
+    for x_t in x:
+        a.append(w_xh * x_t + w_hh * h[-1])            # (1a)
+        h.append(math.tanh(a[-1]))                     # (1b)
+    z = w_hy * h[3]                                    # (2)
+    p = 1 / (1 + math.exp(-z))                         # (3)
+    loss = math.log(1 + math.exp(z)) - y * z           # (4), one review
+    dh, da = [0.0] * 4, [0.0] * 4
+    dh[3] = (p - y) * w_hy                             # (5) and (6): the error enters at the last step
+    for t in (3, 2, 1):
+        da[t] = dh[t] * (1 - h[t] ** 2)                # (7)  through the tanh
+        dh[t - 1] = da[t] * w_hh                       # (8)  one step back, through w_hh
+    return {"x": list(x), "a": a[1:], "h": h[1:], "p": p, "loss": loss, "dh": dh[1:], "da": da[1:],
+            "dW_hh": sum(da[t] * h[t - 1] for t in (1, 2, 3)),          # (9)
+            "dW_xh": sum(da[t] * x[t - 1] for t in (1, 2, 3)),          # (9)
+            "dW_hy": (p - y) * h[3], "dh0": dh[0]}
 
 
 def sum_over_t(u, v):
@@ -278,8 +300,8 @@ def main(argv=None):
     print_table(results, title)
     with cli.Outputs(args.out) as out:
         plot(results, args.clip, title, out.path("gradient_norms.png"))
-        cli.write_json({"settings": vars(args), "results": results, "conditions": conditions()},
-                       out.path("gradient_norms.json"))
+        cli.write_json({"settings": vars(args), "results": results, "warm_up": three_steps_by_hand(),
+                        "conditions": conditions()}, out.path("gradient_norms.json"))
     for path in out.written():
         print(f"wrote {path}")
     return results

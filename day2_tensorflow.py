@@ -42,7 +42,8 @@ FILLERS = {
         "i came back the lights were still on and people were still walking in with their own candy and coffee a man "
         "behind us talked on his phone about his car and the woman next to him opened a bag of chocolate very slowly "
         "the floor was wet and my seat was a bit old but the room was warm and quiet and we waited for the lights to "
-        "go down while the kids in front of us shared a second box of popcorn and asked their father about the parking"),
+        "go down while the kids in front of us shared a second box of popcorn and asked their father about the "
+        "parking"),
     "seat": "the woman next to him opened a bag of chocolate very slowly the floor was wet and my seat was a bit old",
     "trip": (
         "on saturday we drove into the city with my brother and his wife we left the car near the station and walked "
@@ -70,32 +71,38 @@ def ratio_stats(ratios):
 
 
 def grad_norms_through_time(model, x, y, batch_size=500):
-    """||dL_n/dh_t|| for every review n and word t = 1..T. x: (N, T) word indices, y: (N,) labels.
+    """The error through time for every review n and word t = 1..T. x: (N, T) word indices, y: (N,) labels.
 
-    Returns (norms, tanh_prime), both (N, T): the gradient norms, and the mean over units of tanh'(a_t) = 1 - h_t^2,
-    how much of the error each step lets through its tanh (1: all, 0: a saturated unit passes nothing).
+    Returns {"h": ||dL_n/dh_t||; "x": ||dL_n/dx_t||, the gradient at word t's embedding -- what the loss feels of
+    word t itself, a quantity that means the same in every cell (Day 3 compares cells with it); "tanh_prime": the
+    mean over units of tanh'(a_t) = 1 - h_t^2, how much of the error each step lets through its tanh (1: all, 0: a
+    saturated unit passes nothing); "tanh_prime_square": the mean over units of tanh'(a_t)^2}, each (N, T).
 
     L_n is review n's own cross-entropy, computed from the logit z = h_T W_hy + b_y (not from the rounded sigmoid
     output, whose clipping would zero the gradient of confident reviews). The reviews of a batch are independent,
     so one tape over the batch's summed loss gives each review's own gradient in its own row.
     """
     embedding, rnn, dense = model.layers
-    norms, tanh_prime = [], []
+    out = {"h": [], "x": [], "tanh_prime": [], "tanh_prime_square": []}
     for start in range(0, len(x), batch_size):
         xs = embedding(x[start:start + batch_size])                 # (n, T, D): x_t for every word
         h = tf.zeros((xs.shape[0], rnn.units))                      # h_0 = 0, as in Keras's SimpleRNN
         hs = []
         with tf.GradientTape() as tape:
+            tape.watch(xs)
             for t in range(xs.shape[1]):
                 h, _ = rnn.cell(xs[:, t], h)                        # h_t = tanh(x_t W_xh + h_{t-1} W_hh + b_h)
                 hs.append(h)
             z = h @ dense.kernel + dense.bias                      # logit of P(positive)
             labels = tf.constant(y[start:start + batch_size, None], tf.float32)
             loss = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(labels, z))
-        dh = tape.gradient(loss, hs)                                # T tensors (n, H): dL/dh_t
-        norms.append(np.stack([tf.norm(g, axis=1).numpy() for g in dh], axis=1))
-        tanh_prime.append(np.stack([tf.reduce_mean(1 - h ** 2, axis=1).numpy() for h in hs], axis=1))
-    return np.concatenate(norms).astype(np.float64), np.concatenate(tanh_prime).astype(np.float64)
+        dh, dx = tape.gradient(loss, [hs, xs])                     # T tensors (n, H): dL/dh_t; (n, T, D): dL/dx_t
+        slopes = 1 - tf.stack(hs, axis=1) ** 2                     # (n, T, H): tanh'(a_t) = 1 - h_t^2
+        out["h"].append(np.stack([tf.norm(g, axis=1).numpy() for g in dh], axis=1))
+        out["x"].append(tf.norm(dx, axis=2).numpy())
+        out["tanh_prime"].append(tf.reduce_mean(slopes, axis=2).numpy())
+        out["tanh_prime_square"].append(tf.reduce_mean(slopes ** 2, axis=2).numpy())
+    return {k: np.concatenate(v).astype(np.float64) for k, v in out.items()}
 
 
 def numpy_params(model):
@@ -113,7 +120,8 @@ def numpy_bptt_norms(model, x, y):
 
 def measure_gradients(model, x, y, p):
     """Part 1 on full-length reviews x (labels y, the model's P(positive) p): the numbers about the gradient."""
-    norms, tanh_prime = grad_norms_through_time(model, x, y)
+    s = grad_norms_through_time(model, x, y)
+    norms, tanh_prime, x_norms = s["h"], s["tanh_prime"], s["x"]
     checked = min(5, len(x))  # the same numbers from the hand-derived BPTT, on a few reviews
     numpy_norms = numpy_bptt_norms(model, x[:checked], y[:checked])
     W_hh = numpy_params(model)["W_hh"]
@@ -124,6 +132,8 @@ def measure_gradients(model, x, y, p):
     smallest = int(np.argmin(median))
     return {
         "grad_ratio_first_to_last": ratio_stats(ratios),
+        "grad_x_ratio_first_to_last": ratio_stats(x_norms[:, 0] / x_norms[:, -1]),
+        "grad_x_median_per_step": np.median(x_norms, axis=0).tolist(),
         "grad_ratio_correct": ratio_stats(ratios[right]),
         "grad_ratio_wrong": ratio_stats(ratios[~right]),
         "grad_median_smallest_at_word": smallest + 1,
@@ -135,7 +145,9 @@ def measure_gradients(model, x, y, p):
         "W_hh_singular_values_above_1": int(np.sum(singular_values > 1)),
         "W_hh_spectral_radius": float(np.max(np.abs(np.linalg.eigvals(W_hh)))),
         "tanh_prime_mean_after_10_steps": float(tanh_prime[:, 10:].mean()),
-        # sigma_max x mean tanh' is neither a bound nor an estimate of the per-step factor; reported to show that
+        "tanh_prime_mean_per_step": tanh_prime.mean(axis=0).tolist(),
+        # sigma_max x RMS tanh' is the per-step rule (12) of notes/day2.md for a W_hh that is a scaled rotation
+        "tanh_prime_rms_after_10_steps": float(np.sqrt(s["tanh_prime_square"][:, 10:].mean())),
         "per_step_factor_measured": float(np.median(ratios) ** (1 / (x.shape[1] - 1))),
     }
 
@@ -208,6 +220,38 @@ def filler_memory(model, phrases, fillers, maxlen):
     return results
 
 
+def read_word_by_word(model, review):
+    """P(positive) after each word of one review (T,): the trained readout on h_t at every t -- what the model would
+    answer had the review stopped at word t."""
+    embedding, rnn, dense = model.layers
+    xs = embedding(np.asarray(review, "int32")[None])
+    h, p = tf.zeros((1, rnn.units)), []
+    for t in range(xs.shape[1]):
+        h, _ = rnn.cell(xs[:, t], h)
+        p.append(float(tf.sigmoid(h @ dense.kernel + dense.bias)[0, 0]))
+    return np.array(p)
+
+
+def phrase_at_every_word(model, review, phrase):
+    """P(positive) at the end of the review with the phrase written over it so that it ends at word t, for every t
+    (T,; NaN where the phrase does not fit): how much of the phrase the final verdict keeps, by where it stood."""
+    T, k = len(review), len(phrase)
+    ends = np.full(T, np.nan)
+    ns = np.arange(T - k + 1)                                   # n words follow the phrase: it ends at word T - n
+    ends[T - 1 - ns] = predict(model, [place(phrase, review, n) for n in ns])
+    return ends
+
+
+def one_review(model, x, y, phrases, index, to_word):
+    """Review `index` of the full-length reviews read word by word, beside the phrase against its label written at
+    every position (Day 2's picture of memory on one real sequence)."""
+    review, label = x[index], int(y[index])
+    name = "negative" if label == 1 else "positive"             # the phrase against the review: room to move
+    return {"index": int(index), "label": label, "phrase": name, "words": imdb.decode(review, to_word).split(),
+            "p_review": float(predict(model, [review])[0]), "p_after_word": read_word_by_word(model, review).tolist(),
+            "p_end_with_phrase_ending_at": phrase_at_every_word(model, review, phrases[name][0]).tolist()}
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # 3. Figures
 # ---------------------------------------------------------------------------------------------------------------
@@ -225,9 +269,31 @@ def plot_grad_through_time(per_model, path):
                       lambda m: "--" if plots.untrained(m) else "-", log=True, label_of=label_of)
     ax.set(xlim=(T, 1), xlabel=f"word t (the loss is read after word {T}, on the left)",
            ylabel=r"median $\|\partial L / \partial h_t\|$ over reviews",
-           title="Gradient through time (ratio = word 1 / last word)")
+           title=r"The error at each word, $\|\partial L / \partial h_t\|$ (legend: the ratio word 1 / last word)")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_review(label, r, path):
+    """One review: P(positive) after each word, and the verdict at the end with the phrase at each position."""
+    plt = plots.pyplot()
+    fig, ax = plt.subplots(figsize=(11, 4.4))
+    t = np.arange(1, len(r["p_after_word"]) + 1)
+    ax.plot(t, r["p_after_word"], lw=1.5, label="P(positive) after word t (the review read up to t)")
+    ax.plot(t, r["p_end_with_phrase_ending_at"], lw=1.5,
+            label=f"P(positive) after the last word, the {r['phrase']} phrase ending at word t")
+    ax.axhline(r["p_review"], color="gray", ls=":", label=f"the review as it is: {r['p_review']:.2f}")
+    ax.axhline(0.5, color="k", lw=0.6)
+    step = max(1, len(t) // 10)
+    ax.set_xticks(t[::step], [f"{i}\n{r['words'][i - 1][:10]}" for i in t[::step]], fontsize=7)
+    ax.set(ylim=(-0.02, 1.02), xlabel="word t of the review", ylabel="P(positive)",
+           title=f"{label}: test review {r['index']} (a {'positive' if r['label'] else 'negative'} review), "
+                 "read word by word")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -268,9 +334,10 @@ def plot_memory(per_model, path):
 # 4. The script
 # ---------------------------------------------------------------------------------------------------------------
 
-def analyse(model, x_test, y_test, phrases, fillers, num_reviews):
+def analyse(model, x_test, y_test, phrases, fillers, num_reviews, review=0, to_word=None):
     """Every measurement of this script on one model: x_test (N, maxlen) padded test reviews with labels y_test;
-    phrases {name: (word indices, +1/-1)}; fillers {name: word indices}; num_reviews full-length reviews to use."""
+    phrases {name: (word indices, +1/-1)}; fillers {name: word indices}; num_reviews full-length reviews to use;
+    review: which of them to read word by word (to_word: index -> word, for its text)."""
     maxlen = model.input_shape[1]
     p_test = predict(model, x_test)
     x, y = full_length_reviews(x_test, y_test, num_reviews)
@@ -282,7 +349,8 @@ def analyse(model, x_test, y_test, phrases, fillers, num_reviews):
             "full_length_accuracy": float(np.mean((p >= 0.5) == (y == 1))),
             **measure_gradients(model, x, y, p),
             "memory": real_text_memory(model, x, y, phrases, [n for n in N_GRID if n <= maxlen - 5]),
-            "fillers": filler_memory(model, phrases, fillers, maxlen)}
+            "fillers": filler_memory(model, phrases, fillers, maxlen),
+            "review": one_review(model, x, y, phrases, review, to_word or {}) if review < len(x) else None}
 
 
 def make_parser():
@@ -296,6 +364,9 @@ def make_parser():
     parser.add_argument("--phrase-negative", default=NEGATIVE, help="the negative phrase (default %(default)r)")
     parser.add_argument("--filler", default=None,
                         help="your own neutral filler text, repeated as needed (default: four built-in fillers)")
+    parser.add_argument("--review", type=cli.non_negative_int, default=0,
+                        help="which full-length test review to read word by word into review.png, counted from 0 "
+                             "(default %(default)s)")
     parser.add_out(os.path.join("runs", "day2"))
     return parser
 
@@ -310,21 +381,31 @@ def main(argv=None):
     start = time.perf_counter()
     entries = saved.open_models(args.model, ("SimpleRNN",), "day1_tensorflow.py", "--model")  # all checked first
     word_index = imdb.load_word_index(args.data_dir)
+    to_word = imdb.index_to_word_map(word_index)
     texts = [encode_texts(phrase_texts, fillers, word_index, e["model"]) for e in entries]    # before any work
+    if args.review >= args.num_reviews:
+        raise cli.UsageError(f"argument --review: must be below --num-reviews ({args.num_reviews}), got "
+                             f"{args.review}")
     per_model = {}
     for e, (phrases, filler_ids) in zip(entries, texts):
         print(f"Analysing {e['label']} ...", flush=True)
         x_test, y_test = saved.test_data(args.data_dir, e["model"].layers[0].input_dim, e["model"].input_shape[1])
-        per_model[e["label"]] = dict(analyse(e["model"], x_test, y_test, phrases, filler_ids, args.num_reviews),
-                                     identity=e["identity"], path=e["path"])
+        per_model[e["label"]] = dict(analyse(e["model"], x_test, y_test, phrases, filler_ids, args.num_reviews,
+                                             args.review, to_word), identity=e["identity"], path=e["path"])
         print_summary(per_model[e["label"]])
         print_among_notes(per_model[e["label"]])
     metrics = {"models": per_model, "fillers": {name: text for name, (_, text) in fillers.items()},
                "seconds_total": round(time.perf_counter() - start, 2), "settings": vars(args),
                "conditions": conditions()}
+    first = next(iter(per_model))
     with cli.Outputs(args.out) as out:
         plot_grad_through_time(per_model, out.path("grad_through_time.png"))
         plot_memory(per_model, out.path("memory.png"))
+        if per_model[first]["review"]:
+            plot_review(first, per_model[first]["review"], out.path("review.png"))
+        else:
+            print(f"(no review.png: --review {args.review} is not among the {per_model[first]['reviews_used']} "
+                  "full-length reviews)")
         cli.write_json(metrics, out.path("metrics.json"))
     for path in out.written():
         print(f"wrote {path}")

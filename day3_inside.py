@@ -15,8 +15,17 @@ import os
 
 import numpy as np
 
-from day2_tensorflow import (N_GRID, NEGATIVE, POSITIVE, Value, curve_key, full_length_reviews,  # Day 2's probe
-                             predict, ratio_stats, real_text_memory)
+from day2_tensorflow import (  # Day 2's probe
+    N_GRID,
+    NEGATIVE,
+    POSITIVE,
+    Value,
+    curve_key,
+    full_length_reviews,
+    predict,
+    ratio_stats,
+    real_text_memory,
+)
 from rnn_days import cli, imdb, placement, plots, saved
 from rnn_days.conditions import conditions
 
@@ -33,20 +42,22 @@ LINE_STYLE = {"LSTM": "-", "GRU": "-.", "SimpleRNN": ":"}  # in the figures
 def states_through_time(model, x, y, batch_size=250):
     """Run the trained layer's own cell step by step under tf.GradientTape, for reviews x (N, T) with labels y (N,).
 
-    Returns {"h": ||dL_n/dh_t||, "c": ||dL_n/dc_t|| (LSTM only), "f": mean over units of f_t (LSTM only)}, each
-    (N, T); for the LSTM also "log_f_sum" (N, H), the direct path's log gain, and "f_units" (N, H), each unit's mean
-    f_t after the first ten steps. dL/dc_t is the total derivative -- both paths out of c_t, into h_t and into
+    Returns {"h": ||dL_n/dh_t||, "x": ||dL_n/dx_t|| (the gradient at word t's embedding: the same quantity in every
+    cell), "c": ||dL_n/dc_t|| (LSTM only), "f": mean over units of f_t (LSTM only)}, each (N, T); for the LSTM
+    also "log_f_sum" (N, H), the direct path's log gain, and "f_units" (N, H), each unit's mean f_t after the first
+    ten steps. dL/dc_t is the total derivative -- both paths out of c_t, into h_t and into
     c_{t+1} -- because the tape sees every use of the tensor c_t. L_n is review n's cross-entropy from the logit.
     """
     embedding, rnn, dense = model.layers
     cell, is_lstm = rnn.cell, isinstance(rnn, keras.layers.LSTM)
     H = cell.units
-    out = {"h": [], "c": [], "f": []} if is_lstm else {"h": []}
+    out = {"h": [], "x": [], "c": [], "f": []} if is_lstm else {"h": [], "x": []}
     for start in range(0, len(x), batch_size):
         xs = embedding(x[start:start + batch_size])                            # (n, T, D)
         states = [tf.zeros((xs.shape[0], H))] * (2 if is_lstm else 1)           # h_0 = c_0 = 0, as in Keras
         hs, cs, fs = [], [], []
         with tf.GradientTape() as tape:
+            tape.watch(xs)
             for t in range(xs.shape[1]):
                 if is_lstm:
                     with tape.stop_recording():                                # f_t, for the record only: (2)
@@ -58,8 +69,9 @@ def states_through_time(model, x, y, batch_size=250):
             z = states[0] @ dense.kernel + dense.bias                          # logit of P(positive)
             labels = tf.constant(y[start:start + batch_size, None], tf.float32)
             loss = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(labels, z))
-        dh, dc = tape.gradient(loss, [hs, cs])
+        dh, dc, dx = tape.gradient(loss, [hs, cs, xs])
         out["h"].append(np.stack([tf.norm(g, axis=1).numpy() for g in dh], axis=1))
+        out["x"].append(tf.norm(dx, axis=2).numpy())
         if is_lstm:
             out["c"].append(np.stack([tf.norm(g, axis=1).numpy() for g in dc], axis=1))
             out["f"].append(np.stack([tf.reduce_mean(f, axis=1).numpy() for f in fs], axis=1))
@@ -73,7 +85,9 @@ def look_inside(model, x, y, phrases):
     s = states_through_time(model, x, y)
     m = {"cell": type(model.layers[1]).__name__, "reviews_used": int(len(x)),
          "grad_h_ratio_first_to_last": ratio_stats(s["h"][:, 0] / s["h"][:, -1]),
-         "grad_h_median_per_step": np.median(s["h"], axis=0).tolist()}
+         "grad_h_median_per_step": np.median(s["h"], axis=0).tolist(),
+         "grad_x_ratio_first_to_last": ratio_stats(s["x"][:, 0] / s["x"][:, -1]),
+         "grad_x_median_per_step": np.median(s["x"], axis=0).tolist()}
     if "c" in s:
         # the direct path from c_1 to c_T keeps prod_{t=2}^{T} f_t of the error: its mean over reviews and units
         direct = np.exp(s["log_f_sum"])

@@ -3,11 +3,11 @@
 What it shows: a many-to-one LSTM shaped like Day 3's Keras model, in Keras's conventions (gate order i, f, c, o;
 kernel W_x (D, 4H), recurrent_kernel W_h (H, 4H), bias b (4H,)), so trained Keras weights copy straight across:
 
-    z_t = x_t W_x + h_{t-1} W_h + b = [z_i | z_f | z_g | z_o]                                          (1)
-    i_t = sigmoid(z_i),  f_t = sigmoid(z_f),  g_t = tanh(z_g),  o_t = sigmoid(z_o)                     (2)
+    a_t = x_t W_x + h_{t-1} W_h + b = [a_i | a_f | a_g | a_o]                                          (1)
+    i_t = sigmoid(a_i),  f_t = sigmoid(a_f),  g_t = tanh(a_g),  o_t = sigmoid(a_o)                     (2)
     c_t = f_t * c_{t-1} + i_t * g_t                                                                     (3)
     h_t = o_t * tanh(c_t)                                                                               (4)
-    p = sigmoid(h_T W_hy + b_y),  L = mean binary cross-entropy                                         (5)
+    z = h_T W_hy + b_y,  p = sigmoid(z),  L = mean binary cross-entropy                                (5)
 
 Its gradients (notes/day3.md, equations 6-13) are checked by pytest (`pytest -k lstm`) against finite differences,
 TensorFlow, and diag(f_t). The script then runs one random T = 200 batch -- the same batch as day2_bptt_numpy.py --
@@ -27,10 +27,9 @@ import os
 
 import numpy as np
 
-from day2_bptt_numpy import make_batch, sigmoid   # Day 2's batch (the LSTM reads exactly the RNN's data), its sigmoid
+from day2_bptt_numpy import make_batch, sigmoid  # Day 2's batch (the LSTM reads exactly the RNN's data), its sigmoid
 from rnn_days import cli, plots
 from rnn_days.conditions import conditions
-
 
 PARAM_NAMES = ("W_x", "W_h", "b", "W_hy", "b_y")   # Keras: kernel, recurrent_kernel, bias; Dense kernel, bias
 GATES = ("i", "f", "g", "o")                       # Keras's order in the 4H columns; g is Keras's "c" (candidate)
@@ -53,22 +52,22 @@ def forward(x, y, h0, c0, params):
     H = h0.shape[1]
     xs = np.zeros((T + 1, N, D), x.dtype)              # xs[t] = x_t, time first
     xs[1:] = x.transpose(1, 0, 2)
-    z = np.zeros((T + 1, N, 4 * H), h0.dtype)          # z[t] = z_t, the four gates' pre-activations
+    a = np.zeros((T + 1, N, 4 * H), h0.dtype)          # a[t] = a_t, the four gates' pre-activations
     i, f, g, o, c, h = (np.zeros((T + 1, N, H), h0.dtype) for _ in range(6))
     h[0], c[0] = h0, c0
-    np.matmul(xs[1:].reshape(T * N, D), W_x, out=z[1:].reshape(T * N, 4 * H))  # (1), input part: all t in one
-    z[1:] += b                                                                  # product, written in place
+    np.matmul(xs[1:].reshape(T * N, D), W_x, out=a[1:].reshape(T * N, 4 * H))  # (1), input part: all t in one
+    a[1:] += b                                                                  # product, written in place
     for t in range(1, T + 1):
-        z[t] += h[t - 1] @ W_h                         # (1), recurrent part: waits for step t-1
-        i[t] = sigmoid(z[t, :, :H])                    # (2) input gate
-        f[t] = sigmoid(z[t, :, H:2 * H])               # (2) forget gate
-        g[t] = np.tanh(z[t, :, 2 * H:3 * H])           # (2) candidate
-        o[t] = sigmoid(z[t, :, 3 * H:])                # (2) output gate
+        a[t] += h[t - 1] @ W_h                         # (1), recurrent part: waits for step t-1
+        i[t] = sigmoid(a[t, :, :H])                    # (2) input gate
+        f[t] = sigmoid(a[t, :, H:2 * H])               # (2) forget gate
+        g[t] = np.tanh(a[t, :, 2 * H:3 * H])           # (2) candidate
+        o[t] = sigmoid(a[t, :, 3 * H:])                # (2) output gate
         c[t] = f[t] * c[t - 1] + i[t] * g[t]           # (3)
         h[t] = o[t] * np.tanh(c[t])                    # (4)
-    logit = h[T] @ W_hy + b_y                          # (5)  (N, 1)
-    p = sigmoid(logit[:, 0])
-    loss = np.mean(np.logaddexp(0, logit[:, 0]) - y * logit[:, 0])  # (5) mean of -y log p - (1-y) log(1-p), stably
+    z = h[T] @ W_hy + b_y                              # (5)  (N, 1): the logit
+    p = sigmoid(z[:, 0])
+    loss = np.mean(np.logaddexp(0, z[:, 0]) - y * z[:, 0])  # (5) mean of -y log p - (1-y) log(1-p), stably
     return loss, {"xs": xs, "y": y, "i": i, "f": f, "g": g, "o": o, "c": c, "h": h, "p": p, "params": params}
 
 
@@ -78,25 +77,25 @@ def backward(cache, truncate=None):
     truncate: carry the error back through only the last `truncate` steps; None or T = full BPTT.
     Returns {name: dL/dname}: "W_x", "W_h", "b", "W_hy", "b_y" (shaped like the parameters), "x" (N, T, D), "h0" and
     "c0" (N, H), and for every step t = 1..T the total derivatives "h" = dL/dh_t and "c" = dL/dc_t, both (N, T, H),
-    and "z" = dL/dz_t (N, T, 4H).
+    and "a" = dL/da_t (N, T, 4H).
     """
     xs, y, i, f, g, o, c, h, p = (cache[k] for k in ("xs", "y", "i", "f", "g", "o", "c", "h", "p"))
     W_x, W_h, W_hy = (cache["params"][k] for k in ("W_x", "W_h", "W_hy"))
     T, N = h.shape[0] - 1, h.shape[1]
     window = T if truncate is None else min(truncate, T)
     tanh_c = np.tanh(c)
-    dlogit = ((p - y) / N)[:, None]                    # (6)  dL/dlogit for sigmoid + cross-entropy: (N, 1)
+    dz = ((p - y) / N)[:, None]                       # (6)  dL/dz for sigmoid + cross-entropy: (N, 1)
     dh = np.zeros_like(h)                              # dh[t] = dL/dh_t
     dc = np.zeros_like(c)                              # dc[t] = dL/dc_t, both paths
-    dz = np.zeros((T + 1, N, W_h.shape[1]), h.dtype)   # dz[t] = dL/dz_t
-    dh[T] = dlogit @ W_hy.T                            # (6)  the error enters at the last step only
+    da = np.zeros((T + 1, N, W_h.shape[1]), h.dtype)   # da[t] = dL/da_t
+    dh[T] = dz @ W_hy.T                                # (6)  the error enters at the last step only
     dc[T] = dh[T] * o[T] * (1 - tanh_c[T] ** 2)        # (7)  c_T reaches L only through h_T
     for t in range(T, T - window, -1):
         do = dh[t] * tanh_c[t]                         # (8)  h_t = o_t tanh(c_t)
         di, df, dg = dc[t] * g[t], dc[t] * c[t - 1], dc[t] * i[t]       # (9)  c_t = f_t c_{t-1} + i_t g_t
-        dz[t] = np.concatenate([di * i[t] * (1 - i[t]), df * f[t] * (1 - f[t]),  # (10) back through the gates'
+        da[t] = np.concatenate([di * i[t] * (1 - i[t]), df * f[t] * (1 - f[t]),  # (10) back through the gates'
                                 dg * (1 - g[t] ** 2), do * o[t] * (1 - o[t])], axis=1)  # sigmoid / tanh
-        dh[t - 1] = dz[t] @ W_h.T                      # (11) h_{t-1} reaches L only through z_t
+        dh[t - 1] = da[t] @ W_h.T                      # (11) h_{t-1} reaches L only through a_t
         dc[t - 1] = dc[t] * f[t]                       # (12) path 1 into c_{t-1}: directly, through f_t
         if t > 1:                                      # (h_0 and c_0 are separate inputs: no path 2 at t = 1)
             dc[t - 1] += dh[t - 1] * o[t - 1] * (1 - tanh_c[t - 1] ** 2)  # (13) path 2: through h_{t-1} -> gates
@@ -104,14 +103,14 @@ def backward(cache, truncate=None):
         dh[T - window] = 0                             # truncated: step T-window and earlier get no error
         dc[T - window] = 0
     return {
-        "W_hy": h[T].T @ dlogit,                                             # (6)
-        "b_y": dlogit.sum(axis=0),                                           # (6)
-        "W_x": sum_over_t(xs[1:], dz[1:]),                                   # (14) sum_t x_t^T dz_t
-        "W_h": sum_over_t(h[:-1], dz[1:]),                                   # (14) sum_t h_{t-1}^T dz_t
-        "b": dz[1:].sum(axis=(0, 1)),                                        # (14)
-        "x": (dz[1:].reshape(T * N, -1) @ W_x.T).reshape(T, N, -1).transpose(1, 0, 2),  # (14) dz_t W_x^T
+        "W_hy": h[T].T @ dz,                                                 # (6)
+        "b_y": dz.sum(axis=0),                                               # (6)
+        "W_x": sum_over_t(xs[1:], da[1:]),                                   # (14) sum_t x_t^T da_t
+        "W_h": sum_over_t(h[:-1], da[1:]),                                   # (14) sum_t h_{t-1}^T da_t
+        "b": da[1:].sum(axis=(0, 1)),                                        # (14)
+        "x": (da[1:].reshape(T * N, -1) @ W_x.T).reshape(T, N, -1).transpose(1, 0, 2),  # (14) da_t W_x^T
         "h0": dh[0], "c0": dc[0],
-        "h": dh[1:].transpose(1, 0, 2), "c": dc[1:].transpose(1, 0, 2), "z": dz[1:].transpose(1, 0, 2),
+        "h": dh[1:].transpose(1, 0, 2), "c": dc[1:].transpose(1, 0, 2), "a": da[1:].transpose(1, 0, 2),
     }
 
 
@@ -123,8 +122,8 @@ def sum_over_t(u, v):
 def step(x_t, h_prev, c_prev, params):
     """One step of (1)-(4) on its own: (h_t, c_t). What the tests differentiate, e.g. c_t against c_{t-1}."""
     H = h_prev.shape[1]
-    z = x_t @ params["W_x"] + h_prev @ params["W_h"] + params["b"]
-    i, f, g, o = sigmoid(z[:, :H]), sigmoid(z[:, H:2 * H]), np.tanh(z[:, 2 * H:3 * H]), sigmoid(z[:, 3 * H:])
+    a = x_t @ params["W_x"] + h_prev @ params["W_h"] + params["b"]
+    i, f, g, o = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H]), np.tanh(a[:, 2 * H:3 * H]), sigmoid(a[:, 3 * H:])
     c = f * c_prev + i * g
     return o * np.tanh(c), c
 
@@ -161,7 +160,8 @@ def init_params(D, H, rng, forget_bias=1.0, dtype=np.float64):
 
 def batch_and_params(forget_bias, seed, N, T, D, H):
     """The seed's batch and weights: the batch is drawn first, exactly as Day 2 draws it, so every bias -- and Day 2's
-    vanilla RNN -- sees the same x and y; the weights come after, from the same generator. Returns x, y, h0, c0, params."""
+    vanilla RNN -- sees the same x and y; the weights come after, from the same generator. Returns x, y, h0, c0,
+    params."""
     rng = np.random.default_rng(seed)
     x, y, h0 = make_batch(N, T, D, H, rng, np.float64)
     return x, y, h0, np.zeros_like(h0), init_params(D, H, rng, forget_bias)

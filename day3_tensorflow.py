@@ -16,7 +16,7 @@ Outputs (in --out, default runs/day3/): model.keras, history.png, metrics.json.
 """
 import os
 
-from day1_tensorflow import load_data, train_and_evaluate   # Day 1's pipeline, unchanged
+from day1_tensorflow import load_data, train_and_evaluate  # Day 1's pipeline, unchanged
 from rnn_days import cli, imdb, training
 
 tf, keras = cli.import_tensorflow()

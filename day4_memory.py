@@ -30,7 +30,6 @@ initialisation, Tallec & Ollivier 2018: forget bias log u, u ~ U(1, T_max - 1), 
 largest lag of the task's grid).
 Outputs (in --out, default runs/day4_memory/): learning.png, gradient_at_start.png, memory.json.
 """
-import argparse
 import functools
 import itertools
 import math

@@ -16,8 +16,8 @@ range; some CPUs then slow NumPy down (notes/reproducing.md, Speed).
 """
 import numpy as np
 
-import race  # benchmarks/race.py: flags, threads, timing, the ratio line (puts the repo root on sys.path)
 import day2_bptt_numpy as bptt
+import race  # benchmarks/race.py: flags, threads, timing, the ratio line (puts the repo root on sys.path)
 from rnn_days.bridge import keras_simple_rnn
 
 tf, keras = race.cli.import_tensorflow()

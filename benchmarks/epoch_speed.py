@@ -11,9 +11,9 @@ import time
 
 import numpy as np
 
-import race  # benchmarks/race.py: puts the repo root on sys.path
 import day1_tensorflow as day1
 import day3_tensorflow as day3
+import race  # benchmarks/race.py: puts the repo root on sys.path
 from rnn_days.conditions import conditions, describe, set_threads
 
 cli, tf, keras = race.cli, day3.tf, day3.keras

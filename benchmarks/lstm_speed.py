@@ -10,8 +10,8 @@ bptt_speed.py (benchmarks/race.py). Goal: ratio <= 1.0.
 """
 import numpy as np
 
-import race  # benchmarks/race.py: flags, threads, timing, the ratio line (puts the repo root on sys.path)
 import day3_lstm_numpy as lstm
+import race  # benchmarks/race.py: flags, threads, timing, the ratio line (puts the repo root on sys.path)
 from rnn_days.bridge import keras_lstm
 
 tf, keras = race.cli.import_tensorflow()

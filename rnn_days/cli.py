@@ -457,7 +457,8 @@ def import_tensorflow():
         print("\ninterrupted while starting; nothing was written", file=sys.stderr)
         raise SystemExit(130)
     except Exception as exc:
-        print(f"error: Keras/TensorFlow could not start ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"error: Keras/TensorFlow could not start ({type(exc).__name__}: {first}); "
               "check ~/.keras/keras.json (or remove it) and that requirements.txt is installed", file=sys.stderr)
         raise SystemExit(1)
     return tf, keras

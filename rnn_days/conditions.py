@@ -19,6 +19,20 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
+def simd():
+    """The widest vector instructions the CPU offers (AVX-512, AVX2, ...): two CPUs of one model name can differ here,
+    and with them the rounding of a compiled step."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return platform.machine()
+    for flag, name in (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX"), ("sse4_2", "SSE4.2")):
+        if flag in flags:
+            return name
+    return platform.machine()
+
+
 def blas_threads():
     """{library: threads} for NumPy's BLAS and OpenMP pools, as threadpoolctl sees them."""
     from threadpoolctl import threadpool_info
@@ -28,7 +42,7 @@ def blas_threads():
 def conditions():
     """A dict for results files; TensorFlow's entries only when this process has imported it."""
     import numpy as np
-    info = {"python": platform.python_version(), "numpy": np.__version__, "cpu": cpu_model(),
+    info = {"python": platform.python_version(), "numpy": np.__version__, "cpu": cpu_model(), "simd": simd(),
             "cores": os.cpu_count(), "blas_threads": blas_threads()}
     if "tensorflow" in sys.modules:
         import keras

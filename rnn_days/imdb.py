@@ -240,6 +240,22 @@ def encode(text, word_index, vocab_size):
     return [word_index[w] + INDEX_FROM for w in words]
 
 
+def statistics(train, test, maxlen=200):
+    """What notes/day1.md, section 1, says of the data: per split (reviews as lists of word indices, labels 0/1)
+    the number of reviews, the share positive, the mean and median length in words (the start mark counted), the
+    share longer than maxlen; for the training split the mean share of OOV words per review and the first review's
+    first eight indices."""
+    out = {}
+    for name, (x, y) in (("train", train), ("test", test)):
+        lengths = np.array([len(r) for r in x])
+        out[name] = {"reviews": int(len(x)), "positive_share": float(np.mean(y)), "length_mean": float(lengths.mean()),
+                     "length_median": float(np.median(lengths)), "longer_than_maxlen": float(np.mean(lengths > maxlen))}
+    out["train"]["oov_share_mean"] = float(np.mean([np.mean(np.asarray(r) == OOV) for r in train[0]]))
+    out["train"]["first_review_start"] = [int(i) for i in train[0][0][:8]]
+    out["maxlen"] = maxlen
+    return out
+
+
 # --- fixed length ---------------------------------------------------------------------------------------------------
 
 def pad(reviews, maxlen, padding="pre"):

@@ -104,7 +104,8 @@ def _stop(signum, frame):
 
 def run_jobs(work, jobs, workers, first=None, follow=None):
     """work(job) for every job, on `workers` processes (fresh, spawned, one TensorFlow thread each); yields (job,
-    result) as they finish; work must be a module-level function (it is sent to the workers by name). first: a function run once in a worker before the jobs, its result yielded
+    result) as they finish; work must be a module-level function (it is sent to the workers by name). first: a
+    function run once in a worker before the jobs, its result yielded
     first (the workers' conditions). follow(job, result) -> further jobs to queue (a grid that stops where it is
     hopeless). Ctrl-C, SIGTERM or SIGHUP stop the workers at once (KeyboardInterrupt: exit 130); a worker that dies
     raises cli.Failure."""

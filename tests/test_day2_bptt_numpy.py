@@ -2,16 +2,14 @@
 Pascanu-Mikolov-Bengio bound -- plus truncation, determinism and the script's behaviour."""
 import json
 import math
+import os
 
 import numpy as np
 import pytest
 
-from helpers import one_line_exit
-
-from rnn_days import cli
-
 import day2_bptt_numpy as bptt
 from gradcheck import numerical_gradient, rel_error, shape_id
+from helpers import ROOT, one_line_exit
 from rnn_days.bridge import keras_simple_rnn
 
 SHAPES = [(3, 5, 4, 6), (1, 1, 3, 2), (2, 1, 4, 4), (1, 7, 2, 5), (4, 3, 5, 3)]  # (N, T, D, H), incl. T=1, N=1
@@ -223,16 +221,94 @@ def test_overflow_is_reported_not_a_crash(tmp_path, capsys):
     assert (tmp_path / "gradient_norms.png").stat().st_size > 0
 
 
-@pytest.mark.parametrize("argv", [["--seq-len", "0"], ["--hidden", "-1"], ["--batch", "x"], ["--scales", ""],
-                                  ["--scales", ","], ["--scales", "0.5,abc"], ["--scales", "0.5,-1"],
-                                  ["--clip", "0"], ["--truncate", "0"], ["--input-dim", "2.5"], ["--seed", "-2"],
-                                  ["--input-scale", "0"], ["--input-scale", "nan"]])
+BAD_FLAGS = [["--seq-len", "0"], ["--hidden", "-1"], ["--batch", "x"], ["--scales", ""], ["--scales", ","],
+             ["--scales", "0.5,abc"], ["--scales", "0.5,-1"], ["--clip", "0"], ["--truncate", "0"],
+             ["--input-dim", "2.5"], ["--seed", "-2"], ["--input-scale", "0"], ["--input-scale", "nan"],
+             ["--out", ""], ["--seed", "4294967296"], ["--out", "a\0b"]]
+
+
+@pytest.mark.parametrize("argv", BAD_FLAGS)
 def test_bad_flags_exit_2_with_one_line(argv, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        cli.run(bptt.main, argv)
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and argv[0] in err[0]
+    code, err = one_line_exit(bptt.main, argv, capsys)
+    assert code == 2 and argv[0] in err
+
+
+def test_the_printed_table_puts_each_number_under_its_own_column(capsys):
+    r = bptt.measure(1.0, T=30, N=2, D=3, H=4)
+    bptt.print_table([r], "one scale")
+    header, row = capsys.readouterr().out.splitlines()[1:3]
+    cells = dict(zip(header.replace("sigma_max(W_hh)", "scale").replace("ratio 1/T", "ratio").replace(
+        "per step", "step").replace("tanh prime", "tanh").replace("||g|| raw", "raw").replace(
+        "||g|| clipped", "clipped").split(), row.split()))
+    assert float(cells["||dL/dh_T||"]) == pytest.approx(r["dh_norm"][-1], rel=1e-2)
+    assert float(cells["||dL/dh_1||"]) == pytest.approx(r["dh_norm"][0], rel=1e-2)
+    assert float(cells["raw"]) == pytest.approx(r["grad_norm"], rel=1e-2)
+
+
+def test_the_toy_measures_by_hand():
+    """measure()'s summary numbers from its own per-step norms and states, computed here another way."""
+    r = bptt.measure(1.5, T=40, N=3, D=4, H=5)
+    rng = np.random.default_rng(0)
+    x, y, h0 = bptt.make_batch(3, 40, 4, 5, rng, np.float64)
+    params = bptt.init_params(4, 5, rng, 1.5)
+    _, cache = bptt.forward(x, y, h0, params)
+    slopes = 1 - cache["h"][11:] ** 2
+    assert r["tanh_prime_mean"] == pytest.approx(slopes.mean(), rel=1e-12)
+    assert r["tanh_prime_rms"] == pytest.approx(np.sqrt((slopes ** 2).mean()), rel=1e-12)
+    assert r["tanh_prime_rms"] > r["tanh_prime_mean"]            # Jensen: the RMS is never below the mean
+    assert r["per_step_factor"] ** 39 == pytest.approx(r["ratio_first_to_last"], rel=1e-9)   # T - 1 steps back
+    assert r["clip_factor"] == pytest.approx(min(1.0, 1.0 / r["grad_norm"]), rel=1e-12)      # clipped to norm 1
+
+
+def test_the_per_step_rule_sigma_times_rms_slope_predicts_the_toy():
+    """(12) of notes/day2.md: for W_hh a scaled rotation the factor per step back is about sigma_max x RMS tanh',
+    not sigma_max x mean tanh' -- on every row of the notes' toy (within 2%)."""
+    for input_scale in (1.0, 0.029):
+        for scale in (0.5, 0.9, 1.0, 1.5, 2.0):
+            r = bptt.measure(scale, input_scale=input_scale)
+            predicted = scale * r["tanh_prime_rms"]
+            assert predicted == pytest.approx(r["per_step_factor"], rel=0.02), (input_scale, scale)
+            if input_scale == 1.0:   # saturating: the mean's prediction is far off, the RMS's close
+                assert abs(scale * r["tanh_prime_mean"] / r["per_step_factor"] - 1) > 0.1
+                assert predicted == pytest.approx(r["per_step_factor"], rel=0.005)
+
+
+def committed_toy(name):
+    with open(os.path.join(ROOT, "notes", "results", name), encoding="utf-8") as f:
+        return json.load(f)
+
+
+@pytest.mark.parametrize("name", ["day2_toy.json", "day2_toy_keras_scale.json"])
+def test_a_fresh_toy_run_equals_the_committed_json(name):
+    """The notes' toy numbers come back from a fresh run: exactly (to float64 rounding) where the dynamics contract;
+    where the error grows back through the review (the exploding rows), the same growth that multiplies the error
+    multiplies a rounding difference between BLAS builds, so only the per-step factor is compared there."""
+    d = committed_toy(name)
+    s = d["settings"]
+    for committed in d["results"]:
+        fresh = bptt.measure(committed["scale"], s["seed"], s["batch"], s["seq_len"], s["input_dim"], s["hidden"],
+                             s["truncate"], s["clip"], s["input_scale"])
+        amplification = max(1.0, committed["ratio_first_to_last"])
+        assert fresh["per_step_factor"] == pytest.approx(committed["per_step_factor"], rel=1e-3)
+        if amplification < 1e6:
+            for key in ("ratio_first_to_last", "tanh_prime_mean", "tanh_prime_rms", "grad_norm", "loss"):
+                assert fresh[key] == pytest.approx(committed[key], rel=1e-9 * amplification), (committed["scale"], key)
+
+
+def test_a_rounding_difference_grows_as_the_error_does():
+    """Why the exploding rows differ across CPUs: one ulp added to the inputs moves the contracting rows by
+    rounding only, the row whose error grows by 10^14 by a measurable fraction."""
+    changes = {}
+    for scale in (1.0, 2.0):
+        a = bptt.measure(scale, input_scale=0.029)["ratio_first_to_last"]
+        original = bptt.make_batch
+        try:
+            bptt.make_batch = lambda *args: (lambda x, y, h0: (np.nextafter(x, np.inf), y, h0))(*original(*args))
+            b = bptt.measure(scale, input_scale=0.029)["ratio_first_to_last"]
+        finally:
+            bptt.make_batch = original
+        changes[scale] = abs(b / a - 1)
+    assert changes[1.0] < 1e-9 and changes[2.0] > 1e-6
 
 
 # --- clipping ----------------------------------------------------------------------------------------------------
@@ -384,3 +460,24 @@ def test_ctrl_c_is_one_line_and_exit_130(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(bptt, "measure", interrupted)
     code, err = one_line_exit(bptt.main, ["--out", str(tmp_path)], capsys)
     assert code == 130 and err == "interrupted; previous outputs kept"
+
+
+def test_the_three_step_warm_up_is_the_matrix_code_with_one_unit():
+    """Section 2.1's numbers by hand equal forward/backward with 1 x 1 matrices, and finite differences."""
+    r = bptt.three_steps_by_hand()
+    params = {"W_xh": np.array([[0.5]]), "W_hh": np.array([[0.8]]), "b_h": np.zeros(1), "W_hy": np.array([[1.5]]),
+              "b_y": np.zeros(1)}
+    x = np.array(r["x"]).reshape(1, 3, 1)
+    loss, cache = bptt.forward(x, np.array([1.0]), np.zeros((1, 1)), params)
+    grads = bptt.backward(cache)
+    assert r["loss"] == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(r["h"], cache["h"][1:, 0, 0], rtol=1e-12)
+    np.testing.assert_allclose(r["dh"], grads["h"][0, :, 0], rtol=1e-12)
+    np.testing.assert_allclose(r["da"], grads["a"][0, :, 0], rtol=1e-12)
+    for name in ("W_hh", "W_xh", "W_hy"):
+        assert r[f"d{name}"] == pytest.approx(grads[name][0, 0], rel=1e-12), name
+    assert r["dh0"] == pytest.approx(grads["h0"][0, 0], rel=1e-12)
+
+    def loss_at(w_hh):
+        return bptt.three_steps_by_hand(w_hh=w_hh)["loss"]
+    assert r["dW_hh"] == pytest.approx((loss_at(0.8 + 1e-6) - loss_at(0.8 - 1e-6)) / 2e-6, rel=1e-7)

@@ -1,18 +1,18 @@
 """Day 2 (Keras): the per-timestep gradients of the Keras model equal the hand-derived NumPy BPTT; the memory probes'
-placement and half-life; Day 2 opens saved Day-1 models and refuses the ones it cannot analyse. Offline, small models."""
+placement and half-life; Day 2 opens saved Day-1 models and refuses the ones it cannot analyse. Offline, small
+models."""
 import json
 import os
 
 import keras
 import numpy as np
 import pytest
-
-from helpers import one_line_exit, save_model
 import tensorflow as tf
 
 import day1_tensorflow as day1
 import day2_bptt_numpy as bptt
 import day2_tensorflow as day2
+from helpers import one_line_exit, save_model
 from rnn_days import cli, imdb
 
 VOCAB, MAXLEN, EMBED, UNITS = 40, 15, 6, 5
@@ -34,12 +34,18 @@ def batch(n=6, seed=1):
 def test_gradient_keras_per_step_norms_equal_numpy_bptt():
     model = small_model()
     x, y = batch()
-    norms, tanh_prime = day2.grad_norms_through_time(model, x, y, batch_size=4)  # two batches: 4 + 2 reviews
-    assert norms.shape == tanh_prime.shape == (len(x), MAXLEN)
+    s = day2.grad_norms_through_time(model, x, y, batch_size=4)  # two batches: 4 + 2 reviews
+    norms, tanh_prime, x_norms = s["h"], s["tanh_prime"], s["x"]
+    assert norms.shape == tanh_prime.shape == x_norms.shape == s["tanh_prime_square"].shape == (len(x), MAXLEN)
     # L_n is review n's own loss: a batch of one in the NumPy model, run on the Keras weights
     np.testing.assert_allclose(norms, day2.numpy_bptt_norms(model, x, y), rtol=1e-4)  # float32 vs float64
+    params, xs = day2.numpy_params(model), np.asarray(model.layers[0](x), np.float64)
+    for n in range(len(x)):   # ||dL_n/dx_t|| against the hand-derived (9), dL/dx_t = dL/da_t W_xh^T
+        cache = bptt.forward(xs[n:n + 1], y[n:n + 1].astype(np.float64), np.zeros((1, UNITS)), params)[1]
+        np.testing.assert_allclose(x_norms[n], np.linalg.norm(bptt.backward(cache)["x"][0], axis=1), rtol=1e-4)
     h = np.asarray(model.layers[1](model.layers[0](x)))  # h_T from Keras's own layer
     np.testing.assert_allclose(tanh_prime[:, -1], np.mean(1 - h ** 2, axis=1), rtol=1e-5)
+    np.testing.assert_allclose(s["tanh_prime_square"][:, -1], np.mean((1 - h ** 2) ** 2, axis=1), rtol=1e-5)
 
 
 def test_numpy_params_are_the_keras_weights_under_the_notes_names():
@@ -70,6 +76,43 @@ def test_gradient_numpy_bptt_gives_the_keras_weight_gradients():
     np.add.at(d_embedding, x, grads["x"])
     expected = np.asarray(tf.convert_to_tensor(tf_grads["embedding"]), np.float64)
     assert np.max(np.abs(d_embedding - expected)) <= 1e-5 * np.max(np.abs(expected))
+
+
+def test_ratio_stats_are_the_median_and_quartiles():
+    assert day2.ratio_stats(np.array([1.0, 2.0, 3.0, 4.0, 100.0])) == {"median": 3.0, "q25": 2.0, "q75": 4.0,
+                                                                        "reviews": 5}
+
+
+def test_measure_gradients_reads_the_matrix_it_is_given():
+    """W_hh with known singular values (3, 2, 1, 0.5, 0.25) and a known largest |eigenvalue|; the gradient values
+    against grad_norms_through_time's own output."""
+    model = small_model(seed=4)
+    rng = np.random.default_rng(0)
+    U, _ = np.linalg.qr(rng.standard_normal((UNITS, UNITS)))
+    V, _ = np.linalg.qr(rng.standard_normal((UNITS, UNITS)))
+    W = (U * [3.0, 2.0, 1.0, 0.5, 0.25]) @ V.T / 4   # small enough that the units do not saturate at once
+    model.layers[1].cell.recurrent_kernel.assign(W.astype("float32"))
+    x, y = batch(n=7, seed=5)
+    p = day2.predict(model, x)
+    m = day2.measure_gradients(model, x, y, p)
+    W32 = W.astype("float32").astype(np.float64)
+    assert m["W_hh_sigma_max"] == pytest.approx(np.linalg.svd(W32, compute_uv=False)[0], rel=1e-9)
+    assert m["W_hh_sigma_max"] == pytest.approx(0.75, rel=1e-6)
+    assert m["W_hh_spectral_radius"] == pytest.approx(np.max(np.abs(np.linalg.eigvals(W32))), rel=1e-9)
+    assert m["W_hh_singular_values_above_1"] == 0
+    s = day2.grad_norms_through_time(model, x, y)
+    norms, tanh_prime, x_norms = s["h"], s["tanh_prime"], s["x"]
+    median = np.median(norms, axis=0)
+    assert m["grad_median_smallest_at_word"] == int(np.argmin(median)) + 1      # words counted from 1
+    assert m["tanh_prime_mean_after_10_steps"] == pytest.approx(tanh_prime[:, 10:].mean(), rel=1e-6)
+    assert m["tanh_prime_rms_after_10_steps"] == pytest.approx(np.sqrt(s["tanh_prime_square"][:, 10:].mean()),
+                                                               rel=1e-6)
+    np.testing.assert_allclose(m["tanh_prime_mean_per_step"], tanh_prime.mean(axis=0), rtol=1e-6)
+    ratios = norms[:, 0] / norms[:, -1]
+    assert m["grad_ratio_first_to_last"]["median"] == pytest.approx(np.median(ratios), rel=1e-6)
+    assert m["per_step_factor_measured"] == pytest.approx(np.median(ratios) ** (1 / (MAXLEN - 1)), rel=1e-6)
+    assert m["grad_x_ratio_first_to_last"]["median"] == pytest.approx(np.median(x_norms[:, 0] / x_norms[:, -1]),
+                                                                      rel=1e-6)
 
 
 def test_full_length_reviews_have_no_padding():
@@ -118,6 +161,7 @@ def test_half_life_is_read_off_the_mean_curve_and_undefined_when_there_is_no_eff
     assert day2.half_life(ns, [0.4, 0.35, 0.3, 0.3, 0.3], [0.01] * 5, +1) == "beyond"
     assert day2.half_life(ns, [-0.1, 0, 0, 0, 0], [0.01] * 5, +1) is None   # wrong direction
     assert day2.half_life(ns, [0.01, 0, 0, 0, 0], [0.02] * 5, +1) is None   # inside its confidence interval
+    assert day2.half_life(ns, [0.4, 0.1, 0.3, 0.3, 0.35], [0.01] * 5, +1) == 1   # the first N below half of N = 0
 
 
 def test_real_text_memory_effect_is_the_change_against_the_review_itself():
@@ -277,3 +321,20 @@ def test_an_empty_filler_is_a_bad_flag_not_ignored(phrase_dir, tmp_path, capsys)
     code, err = one_line_exit(day2.main, ["--data-dir", str(phrase_dir), "--model", path, "--filler", "", "--out",
                                           str(tmp_path / "o")], capsys)
     assert code == 2 and "--filler" in err and not (tmp_path / "o").exists()
+
+
+def test_a_review_read_word_by_word_and_the_phrase_at_every_position():
+    model = small_model(seed=6)
+    x, _ = batch(n=1, seed=7)
+    review, phrase = x[0], [3, 4]
+    p = day2.read_word_by_word(model, review)
+    assert p.shape == (MAXLEN,)
+    assert p[-1] == pytest.approx(day2.predict(model, [review])[0], abs=1e-6)     # the whole review: its answer
+    embedding, rnn, dense = model.layers   # after word 5: Keras's own layer on the first five words alone
+    h5 = rnn(embedding(review[None, :5]))
+    assert p[4] == pytest.approx(float(tf.sigmoid(h5 @ dense.kernel + dense.bias)[0, 0]), abs=1e-6)
+    ends = day2.phrase_at_every_word(model, review, phrase)
+    assert np.isnan(ends[0]) and not np.isnan(ends[1:]).any()                   # a 2-word phrase ends at word 2
+    for t in (1, 6, MAXLEN - 1):   # ends at word t + 1 (0-based t): MAXLEN - 1 - t words follow it
+        expected = day2.predict(model, [day2.place(phrase, review, MAXLEN - 1 - t)])[0]
+        assert ends[t] == pytest.approx(expected, abs=1e-6)

@@ -7,12 +7,11 @@ import keras
 import numpy as np
 import pytest
 
-from helpers import one_line_exit, save_model
-
 import day1_tensorflow as day1
 import day3_inside as inside
 import day3_lstm_numpy as lstm
 import day3_tensorflow as day3
+from helpers import one_line_exit, save_model
 from rnn_days import cli
 from rnn_days.bridge import lstm_params
 
@@ -42,8 +41,31 @@ def test_lstm_look_inside_equals_the_numpy_lstm():
         grads = lstm.backward(cache)
         np.testing.assert_allclose(measured["h"][n], lstm.step_norms(grads["h"]), rtol=1e-4)
         np.testing.assert_allclose(measured["c"][n], lstm.step_norms(grads["c"]), rtol=1e-4)
+        np.testing.assert_allclose(measured["x"][n], np.linalg.norm(grads["x"][0], axis=1), rtol=1e-4)
         np.testing.assert_allclose(measured["f"][n], cache["f"][1:, 0].mean(axis=1), rtol=1e-5)
         np.testing.assert_allclose(measured["log_f_sum"][n], np.log(cache["f"][2:, 0]).sum(axis=0), rtol=1e-4)
+        np.testing.assert_allclose(measured["f_units"][n], cache["f"][11:, 0].mean(axis=0), rtol=1e-5)   # t > 10
+
+
+def test_look_inside_summarises_the_states_it_measured(monkeypatch):
+    """look_inside's numbers, each computed here from states_through_time's own output another way."""
+    model = small_lstm(seed=3)
+    bias = model.layers[1].cell.bias   # forget gates near 0.9: the direct path keeps 0.2-0.6 over the 11 steps
+    bias.assign(np.concatenate([bias[:UNITS], bias[UNITS:2 * UNITS] + 2.2, bias[2 * UNITS:]]))
+    rng = np.random.default_rng(4)
+    x, y = rng.integers(1, VOCAB, (6, MAXLEN)).astype("int32"), np.array([1, 0, 1, 0, 1, 0], "float32")
+    s = inside.states_through_time(model, x, y)
+    monkeypatch.setattr(inside, "real_text_memory", lambda *args: {})   # the probe is Day 2's, tested there
+    m = inside.look_inside(model, x, y, {})
+    assert m["grad_c_ratio_first_to_last"]["median"] == pytest.approx(np.median(s["c"][:, 0] / s["c"][:, -1]))
+    assert m["grad_h_ratio_first_to_last"]["median"] == pytest.approx(np.median(s["h"][:, 0] / s["h"][:, -1]))
+    assert m["grad_x_ratio_first_to_last"]["median"] == pytest.approx(np.median(s["x"][:, 0] / s["x"][:, -1]))
+    gain = np.exp(s["log_f_sum"])   # per review and unit: the product of f_t over t = 2..T
+    assert m["direct_path_gain_1_to_T_mean"] == pytest.approx(gain.mean())
+    assert m["direct_path_units_keeping_half"] == pytest.approx(np.mean(gain >= 0.5))
+    assert 0 < np.mean((gain >= 0.25) & (gain < 0.5)) and 0 < np.mean(gain >= 0.5) < 1   # the test can tell
+    assert m["forget_mean_after_10_steps"] == pytest.approx(s["f"][:, 10:].mean())
+    np.testing.assert_allclose(m["forget_mean_per_unit"], s["f_units"].mean(axis=0))
 
 
 def test_gru_and_simple_rnn_are_looked_inside_without_a_cell_state():
@@ -51,7 +73,8 @@ def test_gru_and_simple_rnn_are_looked_inside_without_a_cell_state():
     x = np.random.default_rng(2).integers(1, VOCAB, (3, MAXLEN)).astype("int32")
     for model in (day3.build_model("gru", VOCAB, MAXLEN, EMBED, UNITS), day1.build_model(VOCAB, MAXLEN, EMBED, UNITS)):
         measured = inside.states_through_time(model, x, np.array([1, 0, 1], "float32"))
-        assert set(measured) == {"h"} and measured["h"].shape == (3, MAXLEN) and np.all(measured["h"] > 0)
+        assert set(measured) == {"h", "x"} and measured["h"].shape == measured["x"].shape == (3, MAXLEN)
+        assert np.all(measured["h"] > 0) and np.all(measured["x"] > 0)
 
 
 # --- the script ------------------------------------------------------------------------------------------------

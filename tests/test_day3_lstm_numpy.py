@@ -6,10 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from rnn_days import cli
-
 import day3_lstm_numpy as lstm
 from gradcheck import numerical_gradient, rel_error, shape_id
+from rnn_days import cli
 from rnn_days.bridge import keras_lstm
 
 SHAPES = [(3, 5, 4, 6), (1, 1, 3, 2), (2, 1, 4, 4), (1, 7, 2, 5), (4, 3, 5, 3)]  # (N, T, D, H), incl. T=1, N=1, H!=D
@@ -256,7 +255,7 @@ def test_lstm_bad_flags_exit_2_with_one_line(argv, capsys):
 # --- every per-step gradient against TensorFlow autodiff (float64); the direct path; Day 2's batch ----------------
 
 def tf_lstm_step_gradients(x, y, h0, c0, params):
-    """dL/dz_t, dL/dh_t and dL/dc_t for every step from tf.GradientTape on the LSTM written in TensorFlow ops
+    """dL/da_t, dL/dh_t and dL/dc_t for every step from tf.GradientTape on the LSTM written in TensorFlow ops
     (float64), each intermediate watched before its use. Each (N, T, .)."""
     import tensorflow as tf
     P = {k: tf.constant(v) for k, v in params.items()}
@@ -291,7 +290,7 @@ def test_lstm_every_step_s_dz_dh_dc_equal_tensorflow(shape):
     x, y, h0, c0, params = problem(*shape)
     grads = lstm.backward(lstm.forward(x, y, h0, c0, params)[1])
     dz, dh, dc = tf_lstm_step_gradients(x, y, h0, c0, params)
-    assert not wrong_steps(grads["z"], dz), "dL/dz_t is off at these steps"
+    assert not wrong_steps(grads["a"], dz), "dL/da_t is off at these steps"
     assert not wrong_steps(grads["h"], dh), "dL/dh_t is off at these steps"
     assert not wrong_steps(grads["c"], dc), "dL/dc_t is off at these steps"
 
@@ -351,3 +350,18 @@ def test_odd_day2_json_leaves_the_rnn_line_out(content, tmp_path, capsys):
                "--out", str(tmp_path / "out")])
     printed = capsys.readouterr().out
     assert "vanilla RNN left out" in printed and (tmp_path / "out" / "gradient_paths.json").exists()
+
+
+def test_lstm_measure_summaries_by_hand():
+    """measure()'s numbers from the forward cache and the gradients, computed here another way."""
+    r = lstm.measure(1.0, seed=2, N=3, T=15, D=4, H=5)
+    x, y, h0, c0, params = lstm.batch_and_params(1.0, 2, 3, 15, 4, 5)
+    _, cache = lstm.forward(x, y, h0, c0, params)
+    grads = lstm.backward(cache)
+    f = cache["f"][1:]
+    assert r["mean_f"] == pytest.approx(f.mean(), rel=1e-12)                  # over every step, unit and sequence
+    np.testing.assert_allclose(r["mean_f_per_step"], f.mean(axis=(1, 2)), rtol=1e-12)
+    dc, dh = lstm.step_norms(grads["c"]), lstm.step_norms(grads["h"])
+    assert r["ratio_c_first_to_last"] == pytest.approx(dc[0] / dc[-1], rel=1e-12)
+    assert r["ratio_h_first_to_last"] == pytest.approx(dh[0] / dh[-1], rel=1e-12)
+    assert r["forget_product_mean_at_1"] == pytest.approx(np.prod(f[1:], axis=0).mean(), rel=1e-9)

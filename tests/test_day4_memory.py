@@ -6,11 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from helpers import one_line_exit
-
-from rnn_days import cli
-
 import day4_memory as memory
+from helpers import one_line_exit
+from rnn_days import cli
 
 
 def test_recall_label_is_the_first_step_and_nothing_else():
@@ -111,8 +109,8 @@ def test_a_cell_stops_after_two_lags_in_a_row_that_no_seed_solves(monkeypatch):
 
 
 def test_gradient_at_start_agrees_with_finite_differences(monkeypatch):
-    import tensorflow as tf
     import keras
+    import tensorflow as tf
     monkeypatch.setattr(memory, "GRAD_SIZE", 3)
     T = 6
     ratio = memory.gradient_at_start("adding", T, "gru", [4])["ratios"][0]
@@ -241,3 +239,169 @@ def test_an_unwritable_out_stops_the_grid_before_it_starts(tmp_path, monkeypatch
     monkeypatch.setattr(memory, "run_grid", lambda *a: pytest.fail("the grid started"))
     code, err = one_line_exit(memory.main, ["--quick", "--out", str(blocker / "sub")], capsys)
     assert code == 1 and "could not write" in err
+
+
+# --- the latch, and what a trained model keeps ------------------------------------------------------------------
+
+def test_the_hand_set_latch_recalls_at_every_lag_while_its_gradient_underflows():
+    for T in (10, 100, 1000):
+        r = memory.latch(T)
+        assert r["accuracy"] == 1.0, T
+        assert r["log10_gradient"] < -(T - 1) * 0.5   # each step back keeps at most w_hh (1 - h^2) < 1/3
+    assert memory.latch(1000)["gradient"] == 0.0 and memory.latch(10)["gradient"] > 0   # float64 underflows
+
+
+def test_the_latch_gradient_is_the_product_of_its_one_step_jacobians(monkeypatch):
+    x = np.array([[[1.0], [-1.0], [1.0]], [[-1.0], [-1.0], [1.0]]], np.float32)
+
+    def two_sequences(rng, n, T):
+        return x, (x[:, 0, 0] > 0).astype(np.float32)
+    monkeypatch.setattr(memory, "recall_batch", two_sequences)
+    r = memory.latch(3, n=2)
+    h = np.tanh(x[:, 0, 0].astype(float))
+    product = np.ones(2)
+    for t in (1, 2):
+        h = np.tanh(3 * h + x[:, t, 0])
+        product *= 3 * (1 - h ** 2)
+    assert r["accuracy"] == 1.0 and np.isclose(r["gradient"], np.median(product), rtol=1e-12)
+    assert np.isclose(r["log10_gradient"], np.median(np.log10(product)), rtol=1e-12)
+
+
+def test_a_fresh_readout_is_least_squares_with_a_bias():
+    h = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    target = h @ [2.0, -3.0] + 0.5                      # exactly linear: recovered exactly
+    predict = memory.readout_fit(h, target)
+    np.testing.assert_allclose(predict(np.array([[2.0, 2.0]])), [2 * 2 - 3 * 2 + 0.5], atol=1e-12)
+
+
+def test_flip_turns_over_one_step_only_and_leaves_the_input_alone():
+    x = np.ones((2, 5, 1), np.float32)
+    flipped = memory.flip(x, 2)
+    assert flipped[:, 1, 0].tolist() == [-1, -1] and np.all(np.delete(flipped, 1, axis=1) == 1) and np.all(x == 1)
+
+
+def test_keeps_reads_a_latch_that_remembers_x1_and_forgets_the_rest():
+    """A fake 'trained model' whose state after step t is (x_1, x_t) and whose trained readout reads x_1 only at
+    even lags: the refit finds x_1, turning x_1 over changes every answer, x_2 and the last step none."""
+    def read(x):
+        h = np.stack([np.repeat(x[:, :1, 0], x.shape[1], axis=1), x[:, :, 0]], axis=-1)
+        t = np.arange(1, x.shape[1] + 1)
+        output = np.where(t % 2 == 0, 1.0, -1.0) * h[..., 0]      # right at even lags, wrong at odd ones
+        return h, output
+    x, y = memory.recall_batch(np.random.default_rng(0), 200, 12)
+    k = memory.keeps(read, "recall", 4, 12, x, y)
+    assert k["trained"] == 1.0 and k["trained_lowest"] == 0.0 and k["trained_highest"] == 1.0
+    assert k["refit"] == 1.0 and k["flip_first"] == 1.0 and k["flip_later"] == 0.0
+
+
+def test_leading_eigenvalue_of_a_rotation_and_the_blocks_of_a_gated_kernel():
+    import keras
+    model = memory.build_model("simple_rnn", "recall", 5, 2)
+    angle = 0.3
+    rotation = 1.5 * np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    model.layers[0].cell.recurrent_kernel.assign(rotation.astype(np.float32))
+    radius, found = memory.leading_eigenvalue(model)
+    assert np.isclose(radius, 1.5, rtol=1e-6) and np.isclose(found, angle, rtol=1e-5)
+    assert memory.block_rms_singular_value(model) == pytest.approx([1.5], rel=1e-6)
+    keras.utils.set_random_seed(0)
+    for cell, k in (("gru", 3), ("lstm", 4)):   # Keras's Orthogonal over the whole (H, kH): rows orthonormal, so the
+        blocks = memory.block_rms_singular_value(memory.build_model(cell, "recall", 5, 8))   # blocks share H
+        assert len(blocks) == k and np.isclose(np.sqrt(np.mean(np.square(blocks))), np.sqrt(1 / k), rtol=1e-5)
+        assert max(blocks) < 0.9, (cell, blocks)                                          # none is orthogonal
+    assert memory.leading_eigenvalue(memory.build_model("lstm", "recall", 5, 8)) == (None, None)
+
+
+def test_each_gru_bias_starts_where_its_name_says():
+    bias = np.asarray(memory.build_model("gru_fb", "recall", 10, 4, forget_bias=3.0).layers[0].cell.bias)
+    np.testing.assert_array_equal(bias[0, :4], 3)           # the update gate u (Keras: z) of the input bias
+    np.testing.assert_array_equal(bias[0, 4:], 0)
+    np.testing.assert_array_equal(bias[1], 0)
+
+
+# --- the statistics ---------------------------------------------------------------------------------------------
+
+def test_above_the_baseline_is_an_exact_one_sided_binomial_test():
+    assert memory.above_baseline(0.19, 2000, 0.16) and not memory.above_baseline(0.17, 2000, 0.16)
+    assert not memory.above_baseline(0.10, 2000, 0.16)   # far below is not above
+    assert memory.above_baseline(0.56, 2000, 0.5) and not memory.above_baseline(0.52, 2000, 0.5)
+
+
+def test_median_and_range_of_a_point():
+    assert memory.spread([1.0, 2.0, 10.0]) == {"median": 2.0, "min": 1.0, "max": 10.0}
+    assert memory.spread([None]) is None
+
+
+def test_concordance_counts_pairs_whose_success_differs():
+    gradient = {"a": {10: 1.0, 20: 0.5}, "b": {10: 0.1, 20: 0.9}, "c": {10: 0.5, 20: 0.5}}
+    solved = {"a": {10: 10, 20: 3}, "b": {10: 2, 20: 8}, "c": {10: 10}}     # c not trained at 20
+    # at 10: a-b (a larger, a more: agree), a-c (same success: not counted), b-c (c larger, c more: agree)
+    # at 20: a-b (b larger, b more: agree)
+    assert memory.concordance(gradient, solved) == (3, 3)
+    solved["b"][20] = 1                                                       # now a solved more with less
+    assert memory.concordance(gradient, solved) == (2, 3)
+    tie = {"a": {10: 1.0}, "b": {10: 1.0}}
+    assert memory.concordance(tie, {"a": {10: 5}, "b": {10: 3}}) == (0, 1)   # equal gradients predict nothing
+
+
+def test_the_permutation_test_counts_cells_and_includes_the_order_seen():
+    gradient = {"a": {10: 3.0}, "b": {10: 2.0}, "c": {10: 1.0}}
+    solved = {"a": {10: 9}, "b": {10: 5}, "c": {10: 1}}
+    r = memory.concordance_test(gradient, solved)
+    # 3 pairs all agree; of the 6 orders of 3 cells only the one seen gives 3 of 3
+    assert (r["agree"], r["pairs"], r["permutations"]) == (3, 3, 6) and r["p"] == pytest.approx(1 / 6)
+
+
+def test_auc_by_hand():
+    assert memory.auc([3, 2, 1], [True, False, False]) == 1.0
+    assert memory.auc([1, 2, 3], [True, False, False]) == 0.0
+    assert memory.auc([1, 1], [True, False]) == 0.5             # a tie counts half
+    assert memory.auc([1, 2], [True, True]) is None
+
+
+def test_the_seed_level_test_finds_a_perfect_predictor_and_not_noise():
+    perfect = [([5, 4, 1, 0], [True, True, False, False])] * 3
+    r = memory.seed_level_test(perfect, permutations=2000)
+    assert r["auc_mean"] == 1.0 and r["p"] < 0.01 and (r["points"], r["seeds"]) == (3, 12)
+    reversed_ = [([0, 1, 4, 5], [True, True, False, False])] * 3
+    assert memory.seed_level_test(reversed_, permutations=500)["p"] > 0.9
+    assert memory.seed_level_test([])["auc_mean"] is None
+
+
+def test_prediction_pairs_each_seed_with_its_own_gradient():
+    summary = {c: {"points": {"10": {"gradient_ratio_median": g, "solved": k, "seeds": 2}}}
+               for c, g, k in (("a", 1.0, 2), ("b", 0.1, 1))}
+    runs = [{"task": "recall", "cell": c, "T": 10, "seed": s, "solved": ok}
+            for c, s, ok in (("a", 5, True), ("a", 6, True), ("b", 5, False), ("b", 6, True))]
+    grads = [{"task": "recall", "cell": "a", "T": 10, "seeds": [5, 6], "ratios": [1.0, 1.0]},
+             {"task": "recall", "cell": "b", "T": 10, "seeds": [5, 6], "ratios": [0.05, 0.2]}]
+    p = memory.prediction("recall", summary, runs, grads)
+    assert p["across_cells"]["agree"] == 1 and p["across_cells"]["pairs"] == 1
+    assert p["within_a_point"]["points"] == 1 and p["within_a_point"]["auc_mean"] == 1.0   # seed 6: larger, solved
+
+
+def test_a_point_reports_its_spread_and_how_many_seeds_beat_the_baseline():
+    runs = [{"task": "adding", "cell": "gru", "T": 20, "seed": k, "solved": False, "steps": 6000, "accuracy": a}
+            for k, a in enumerate([0.15, 0.16, 0.30, 0.60])]
+    grads = [{"task": "adding", "cell": "gru", "T": 20, "seeds": [0, 1, 2, 3], "ratios": [1.0, 2.0, 3.0, 100.0]}]
+    p = memory.summarise(runs, grads, [], ["adding"], ["gru"], {"adding": [20]})["adding"]["gru"]["points"]["20"]
+    assert p["above_baseline"] == 2 and p["accuracy"] == pytest.approx({"median": 0.23, "min": 0.15, "max": 0.6})
+    assert p["gradient_ratio_median"] == 2.5                 # the median of 1, 2, 3, 100, not their mean
+
+
+def test_the_held_out_score_reads_the_test_stream_not_validation(monkeypatch):
+    """run_job with the training replaced: the sequences it scores come from the "test" stream."""
+    seen = []
+
+    def fake_train(models, optimizers, step, next_batch, validation, score, solved_at, steps, check):
+        def outputs(x):
+            seen.append(x.copy())
+            return np.zeros(x.shape[:2])
+        return memory.side_by_side.Trained(np.ones(len(models), int), np.ones(len(models), bool),
+                                           [[] for _ in models], 0.0, outputs)
+    monkeypatch.setattr(memory.side_by_side, "train", fake_train)
+    monkeypatch.setattr(memory, "EVAL_SIZE", 8)
+    memory.run_job("recall", 6, "simple_rnn", [3], 1)
+    expected, _ = memory.recall_batch(memory.data_rng("recall", 6, 3, "test"), 8, 6)
+    validation, _ = memory.recall_batch(memory.data_rng("recall", 6, 3, "validation"), 8, 6)
+    np.testing.assert_array_equal(seen[-1][0], expected)
+    assert not np.array_equal(seen[-1][0], validation)

@@ -1,17 +1,20 @@
-"""The notes' two diagrams, drawn with matplotlib: an unrolled RNN with its forward and backward arrows (Day 2), and
-an LSTM cell with the two paths of the error into c_{t-1} (Day 3).
+"""The notes' diagrams, drawn with matplotlib: an unrolled RNN with its forward and backward arrows (Day 2), an LSTM
+cell with the two paths of the error into c_{t-1}, and a GRU cell with its update gate (Day 3).
 
-    python -m tools.diagrams          # writes notes/figures/rnn_unrolled.png and notes/figures/lstm_cell.png
-    python -m tools.diagrams FOLDER   # the same two files in FOLDER
+    python -m tools.diagrams                    # writes rnn_unrolled.png, lstm_cell.png, gru_cell.png in notes/figures
+    python -m tools.diagrams --out FOLDER       # the same files in FOLDER
 """
 import os
 import sys
 
-import matplotlib
+if __package__ in (None, ""):   # run as a path (python tools/diagrams.py): the repository root is the top
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
+
+from rnn_days import cli, plots  # noqa: E402
+
+plt = plots.pyplot()
 
 FIGURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "notes", "figures")
 FORWARD, BACKWARD, PATH2 = "#1f4e99", "#c0392b", "#e67e22"
@@ -126,14 +129,57 @@ def lstm_cell(path):
     plt.close(fig)
 
 
+def gru_cell(path):
+    """One GRU step in Keras's convention: h_{t-1} -> (x u_t) -> (+ (1 - u_t) candidate) -> h_t along the top; the
+    reset gate r_t scaling what the candidate reads of h_{t-1}; the error's direct way back, through u_t."""
+    fig, ax = plt.subplots(figsize=(11, 5.2))
+    top, mid = 2.4, 0.6
+    box(ax, 0, top, "$h_{t-1}$")
+    box(ax, 10, top, "$h_t$")
+    box(ax, 3, top, "$\\times$", w=0.5, h=0.5, color="#fff")
+    box(ax, 6.6, top, "$+$", w=0.5, h=0.5, color="#fff")
+    box(ax, 2.6, mid, "$u_t=\\sigma$", w=1.2, h=0.5, color="#eafaf1", size=10)
+    box(ax, 4.4, mid - 0.9, "$r_t=\\sigma$", w=1.2, h=0.5, color="#eafaf1", size=10)
+    box(ax, 6.2, mid, "$\\tilde h_t=\\tanh$", w=1.4, h=0.5, color="#eafaf1", size=10)
+    box(ax, 4.4, mid - 2.3, "$x_t$ and $h_{t-1}$ into each gate: $x_t W + h_{t-1} U + b$", w=5.2, h=0.55,
+        color="#f4f4f4", size=10)
+    box(ax, 5.2, top - 0.9, "$\\times\\,(1-u_t)$", w=1.3, h=0.45, color="#fff", size=9)
+    arrow(ax, (0.6, top), (2.75, top), lw=2.2)
+    arrow(ax, (3.25, top), (6.35, top), lw=2.2)
+    arrow(ax, (6.85, top), (9.5, top), lw=2.2)
+    arrow(ax, (2.6, mid + 0.25), (3.0, top - 0.25), lw=1.0)
+    arrow(ax, (6.2, mid + 0.25), (5.6, top - 1.1), lw=1.0)
+    arrow(ax, (5.85, top - 0.7), (6.5, top - 0.25), lw=1.0)
+    arrow(ax, (4.4, mid - 0.65), (5.7, mid - 0.2), lw=1.0)
+    ax.text(5.5, mid - 0.75, "$r_t \\odot (h_{t-1} U_h + b'_h)$", fontsize=9, ha="left")
+    for x in (2.6, 4.4, 6.2):
+        arrow(ax, (4.4, mid - 2.0), (x, mid - 1.15 if x == 4.4 else mid - 0.25), lw=1.0)
+    arrow(ax, (9.5, top + 0.45), (0.5, top + 0.45), color=BACKWARD, lw=2.0,
+          text="the direct way back:  $\\partial L/\\partial h_t \\odot u_t$   (no matrix, no $\\tanh'$)",
+          offset=(0, 0.28), size=10)
+    ax.text(5, 3.55, "$h_t = u_t \\odot h_{t-1} + (1 - u_t) \\odot \\tilde h_t$:  "
+            "$u_t$ near 1 keeps the state (Keras calls $u_t$ z)", ha="center", fontsize=12)
+    ax.set(xlim=(-1.0, 11.0), ylim=(-2.4, 3.9))
+    ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+DIAGRAMS = {"rnn_unrolled.png": rnn_unrolled, "lstm_cell.png": lstm_cell, "gru_cell.png": gru_cell}
+
+
 def main(argv=None):
-    folder = (argv or [FIGURES])[0]   # another folder: a test draws there
-    os.makedirs(folder, exist_ok=True)
-    for name, draw in (("rnn_unrolled.png", rnn_unrolled), ("lstm_cell.png", lstm_cell)):
-        path = os.path.join(folder, name)
-        draw(path)
+    parser = cli.Parser(__doc__)
+    parser.add_out(FIGURES)
+    args = parser.parse_args(argv)
+    cli.check_writable(args.out)
+    with cli.Outputs(args.out) as out:
+        for name, draw in DIAGRAMS.items():
+            draw(out.path(name))
+    for path in out.written():
         print(f"wrote {path}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    cli.run(main)

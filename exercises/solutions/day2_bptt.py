@@ -1,7 +1,12 @@
-"""Worked solutions of exercises/day2_bptt.py (the checks run against these in the default `python -m pytest`)."""
+"""Worked solutions of exercises/day2_bptt.py (the course's tests check that each passes its check)."""
 import numpy as np
 
 PARAMS = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
+
+
+def rnn_step_backward(dh, h, W_hh):
+    da = dh * (1 - h ** 2)                            # (7)  through the tanh
+    return da, da @ W_hh.T                            # (8)  one step back, through W_hh
 
 
 def rnn_backward(cache):
@@ -23,9 +28,9 @@ def truncated_rnn_backward(cache, k):
     dh, da = np.zeros_like(h), np.zeros_like(h)
     dh[T] = dz @ W_hy.T                               # (6)
     for t in range(T, T - window, -1):
-        da[t] = dh[t] * (1 - h[t] ** 2)               # (7)
-        if t > T - window + 1:
-            dh[t - 1] = da[t] @ W_hh.T                # (8)
+        da[t], dh_prev = rnn_step_backward(dh[t], h[t], W_hh)          # (7), (8)
+        if t > T - window + 1:                        # the window's first step passes nothing further back
+            dh[t - 1] = dh_prev
     return {"W_hy": h[T].T @ dz, "b_y": dz.sum(axis=0),
             "W_xh": np.einsum("tni,tnj->ij", xs[1:], da[1:]),          # (9)
             "W_hh": np.einsum("tni,tnj->ij", h[:-1], da[1:]),

@@ -5,4 +5,4 @@ shared core (the results files, the number formats, the registry, the rewrite of
 the scripts' outputs into results files. `python -m tools.notes --help` lists the commands;
 `python -m tools.notes list` lists every table and value, and the note it feeds.
 """
-from tools.notes import day1, day2, day3, day4, reproducing   # noqa: F401 -- importing registers their blocks
+from tools.notes import day1, day2, day3, day4, reproducing  # noqa: F401 -- importing registers their blocks

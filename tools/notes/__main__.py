@@ -5,7 +5,9 @@
     python -m tools.notes list                # every registered table and value, and the note it feeds
     python -m tools.notes day1 runs/day1_seed{0..19} --out notes/results/day1_seeds.json
     python -m tools.notes copy runs/day2_models/metrics.json --out notes/results/day2_models.json
-    python -m tools.notes many runs/day3_numpy_seed{0..4}/gradient_paths.json --out notes/results/day3_gradient_paths.json
+    python -m tools.notes many runs/day3_numpy_seed{0..4}/gradient_paths.json \
+        --out notes/results/day3_gradient_paths.json
+    python -m tools.notes imdb-statistics --out notes/results/day1_data.json   # the data table of notes/day1.md
     python -m tools.notes day4-figures        # notes/day4.md's two figures, from the two committed grid files
 """
 import argparse
@@ -15,9 +17,9 @@ import sys
 if __package__ in (None, ""):   # run as a path (python tools/notes/__main__.py): the repository root is the top
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from rnn_days import cli   # noqa: E402  (after the path, when run as a path)
-from tools.notes import core   # noqa: E402
-from tools.notes.collect import COLLECT   # noqa: E402
+from rnn_days import cli  # noqa: E402  (after the path, when run as a path)
+from tools.notes import core  # noqa: E402
+from tools.notes.collect import COLLECT  # noqa: E402
 
 
 def make_parser():
@@ -32,6 +34,11 @@ def make_parser():
         sub = commands.add_parser(name, help=f"collect {what} into a results file")
         sub.add_argument("inputs", nargs="+")
         sub.add_argument("--out", type=cli.json_file, required=True, help="the results file to write")
+    stats = commands.add_parser("imdb-statistics", help="notes/day1.md's data table, from the IMDB copy")
+    stats.add_argument("--data-dir", default=os.environ.get("IMDB_DATA_DIR") or None,
+                       help="folder with imdb.npz and imdb_word_index.json (default: $IMDB_DATA_DIR, else Keras's "
+                            "download)")
+    stats.add_argument("--out", type=cli.json_file, required=True, help="the results file to write")
     figures = commands.add_parser("day4-figures", help="draw notes/day4.md's two figures from the committed grids")
     figures.add_argument("--out", type=cli.out_folder, default=os.path.join(core.NOTES_DIR, "figures"),
                          help="folder for the two figures (default notes/figures)")
@@ -41,7 +48,7 @@ def make_parser():
 
 
 def main(argv=None):
-    import tools.notes   # noqa: F401 -- registers every note's blocks
+    import tools.notes  # noqa: F401 -- registers every note's blocks
     args = make_parser().parse_args(argv)
     if args.command == "list":
         for note in core.NOTE_NAMES:
@@ -67,6 +74,12 @@ def main(argv=None):
                 print(f"rewrote notes/{note}")
             if not differ:
                 print("nothing to rewrite: every note is up to date")
+    elif args.command == "imdb-statistics":
+        from rnn_days import imdb
+        from rnn_days.conditions import conditions
+        train, test = imdb.load_imdb(args.data_dir, num_words=10_000)
+        cli.write_json(dict(imdb.statistics(train, test), num_words=10_000, conditions=conditions()), args.out)
+        print(f"wrote {args.out}")
     elif args.command == "day4-figures":
         from tools.notes import day4
         cli.check_writable(args.out)

@@ -62,7 +62,7 @@ def value(note):
     return _register("value", note)
 
 
-# --- the results files -------------------------------------------------------------------------------------------
+# --- the results files ------------------------------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=None)
 def _load(name):
@@ -94,7 +94,7 @@ def need(data, *keys, name="a results file"):
     return data
 
 
-# --- number formats ------------------------------------------------------------------------------------------------
+# --- number formats ---------------------------------------------------------------------------------------------------
 
 def _finite(v):
     return v is not None and np.isfinite(v)
@@ -158,7 +158,7 @@ def markdown_table(header, rows):
     return "\n".join(lines) + "\n"
 
 
-# --- the notes ---------------------------------------------------------------------------------------------------
+# --- the notes --------------------------------------------------------------------------------------------------------
 
 def note_path(name):
     return os.path.join(NOTES_DIR, name)
@@ -215,7 +215,7 @@ def write_note(name, text):
     return True
 
 
-# --- the conditions a results file was measured under --------------------------------------------------------------
+# --- the conditions a results file was measured under -----------------------------------------------------------------
 
 def file_conditions(d, name="a results file"):
     if "conditions" in d:
@@ -227,3 +227,44 @@ def file_conditions(d, name="a results file"):
 def conditions_of(name):
     """A day's one conditions line, from its main results file, linked to the appendix."""
     return f"*Conditions: {describe(file_conditions(load(name), name))}; [in full](reproducing.md#conditions).*\n"
+
+
+# --- a learner's hour: the core path's reading time -----------------------------------------------------------------
+
+WORDS_PER_MINUTE = 150          # technical prose
+MINUTES_PER_EQUATION = 1        # a display equation ($$ ... $$)
+MINUTES_PER_TABLE = 2           # a table: one to three minutes
+MINUTES_PER_FIGURE = 1
+NOT_READ_AS_CORE = ("Exercises", "What to try next")   # done, not read, in the hour
+
+
+def sections(text):
+    """[(heading, body)] of a note's level-2 sections; the text before the first is ("", preamble)."""
+    parts = re.split(r"^## ", text, flags=re.M)
+    return [("", parts[0])] + [tuple(p.split("\n", 1)) if "\n" in p else (p, "") for p in parts[1:]]
+
+
+def optional(heading):
+    return "(optional" in heading
+
+
+def reading_minutes(body):
+    """An estimate of the minutes a learner needs to read a piece of a note: prose at WORDS_PER_MINUTE, plus a fixed
+    time per display equation, table and figure."""
+    body = re.sub(r"<!-- /?(table|v)[^>]*-->", "", body)
+    tables = len(re.findall(r"(?:^\|.*\n)+", body, flags=re.M))
+    body = re.sub(r"(?:^\|.*\n)+", "", body, flags=re.M)
+    equations = len(re.findall(r"\$\$.*?\$\$", body, flags=re.S))
+    body = re.sub(r"\$\$.*?\$\$", "", body, flags=re.S)
+    figures = len(re.findall(r"!\[[^\]]*\]\([^)]*\)", body))
+    body = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", body)
+    words = len(body.split())
+    return (words / WORDS_PER_MINUTE + equations * MINUTES_PER_EQUATION + tables * MINUTES_PER_TABLE
+            + figures * MINUTES_PER_FIGURE)
+
+
+def core_minutes(name):
+    """The reading time of a note's core path: every section not marked optional, exercises and what to try next
+    left out."""
+    return sum(reading_minutes(body) for heading, body in sections(read_note(name))
+               if not optional(heading) and not heading.startswith(NOT_READ_AS_CORE))

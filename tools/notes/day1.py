@@ -2,7 +2,19 @@
 original's accuracy. From day1_tensorflow.py's metrics.json files, collected into notes/results/."""
 import numpy as np
 
-from tools.notes.core import conditions_of, f3, f4, load, markdown_table, med_range, need, seeds_text, table, value
+from tools.notes.core import (
+    conditions_of,
+    core_minutes,
+    f3,
+    f4,
+    load,
+    markdown_table,
+    med_range,
+    need,
+    seeds_text,
+    table,
+    value,
+)
 
 NOTE = "day1.md"
 
@@ -24,15 +36,28 @@ def best_val(run):
 
 
 @table(NOTE)
-def day1_conditions():
-    return conditions_of("day1_seeds.json")
+def day1_data():
+    d = load("day1_data.json")
+    tr, te, n = d["train"], d["test"], d["maxlen"]
+    rows = [["reviews, positive share", f"{tr['reviews']:,}, {tr['positive_share']:.2f}",
+             f"{te['reviews']:,}, {te['positive_share']:.2f}"],
+            ["length in words (start mark included): mean, median", f"{tr['length_mean']:.1f}, "
+             f"{tr['length_median']:g}", f"{te['length_mean']:.1f}, {te['length_median']:g}"],
+            [f"longer than {n} words", f"{tr['longer_than_maxlen']:.1%}", f"{te['longer_than_maxlen']:.1%}"],
+            ["words replaced by OOV (mean share per review)", f"{tr['oov_share_mean']:.1%}", ""]]
+    return markdown_table(["", "training", "test"], rows)
+
+
+@value(NOTE)
+def day1_first_review():
+    return ", ".join(str(i) for i in load("day1_data.json")["train"]["first_review_start"])
 
 
 @table(NOTE)
 def day1_post():
     pre, post = runs("day1_recipe_pre.json"), runs("day1_post.json")   # both from the same machine
-    rows = [[s, f3(best_val(pre[s])), f3(best_val(post[s])), ", ".join(f3(v) for v in post[s]["val_accuracy_per_epoch"])]
-            for s in post]
+    rows = [[s, f3(best_val(pre[s])), f3(best_val(post[s])),
+             ", ".join(f3(v) for v in post[s]["val_accuracy_per_epoch"])] for s in post]
     rows.append(["**median**", f"**{f3(np.median([best_val(pre[s]) for s in post]))}**",
                  f"**{f3(np.median([best_val(r) for r in post.values()]))}**", ""])
     return markdown_table(["seed", "padding pre: best validation accuracy", "padding post: best validation accuracy",
@@ -46,7 +71,8 @@ def day1_seeds():
     epochs = [r["best_epoch"] for r in rs]
     rows = [["test accuracy", f"**{med_range([r['test_accuracy'] for r in rs], f4)}**"],
             ["test loss", med_range([r["test_loss"] for r in rs], f3)],
-            ["test accuracy, reviews that fit in 200 words", med_range([r["test_accuracy_fits_maxlen"] for r in rs], f3)],
+            ["test accuracy, reviews that fit in 200 words",
+             med_range([r["test_accuracy_fits_maxlen"] for r in rs], f3)],
             ["test accuracy, longer reviews (their beginning cut)",
              med_range([r["test_accuracy_longer"] for r in rs], f3)],
             ["best validation accuracy", med_range([best_val(r) for r in rs], f3)],
@@ -87,3 +113,13 @@ def day1_accuracy_median():
 def day1_points_below():
     acc = accuracies()
     return f"{100 * (min(acc) - 0.82):.0f} to {100 * (np.median(acc) - 0.82):.0f}"
+
+
+@value(NOTE)
+def day1_core_minutes():
+    return f"{core_minutes(NOTE):.0f}"
+
+
+@table(NOTE)
+def day1_conditions():
+    return conditions_of("day1_seeds.json")

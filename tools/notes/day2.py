@@ -3,8 +3,23 @@ SimpleRNNs looked inside (day2_tensorflow.py), the bag-of-words baseline (day1_b
 import numpy as np
 
 from day2_tensorflow import VALUES, curve_key
-from tools.notes.core import (conditions_of, count, f3, f4, load, markdown_table, med_range, need, num, sig, signed3,
-                              span, table, value)
+from tools.notes.core import (
+    conditions_of,
+    core_minutes,
+    count,
+    f3,
+    f4,
+    load,
+    markdown_table,
+    med_range,
+    need,
+    num,
+    sig,
+    signed3,
+    span,
+    table,
+    value,
+)
 from tools.notes.day1 import accuracies
 
 NOTE = "day2.md"
@@ -14,7 +29,7 @@ POPCORN = curve_key("positive", "popcorn filler")          # the original's scen
 POPCORN_MIRROR = curve_key("negative", "popcorn filler")   # the mirror: room to move against a positive filler
 
 
-# --- the models of notes/results/day2_models.json ------------------------------------------------------------------
+# --- the models of notes/results/day2_models.json ---------------------------------------------------------------------
 
 def models():
     return need(load("day2_models.json"), "models", name="notes/results/day2_models.json")
@@ -55,7 +70,39 @@ def toy(name):
     return {r["scale"]: r for r in need(load(name), "results", name=f"notes/results/{name}")}
 
 
-# --- section 4: the toy RNN ------------------------------------------------------------------------------------------
+# --- section 2.1: the warm-up, one unit by hand ---------------------------------------------------------------------
+
+def warm_up():
+    return need(load("day2_toy.json"), "warm_up", name="notes/results/day2_toy.json")
+
+
+@table(NOTE)
+def day2_warm_up():
+    w = warm_up()
+    rows = [[t + 1, f"{w['x'][t]:g}", f"{w['a'][t]:.4f}", f"{w['h'][t]:.4f}", f"{1 - w['h'][t] ** 2:.4f}",
+             f"{w['dh'][t]:.4f}", f"{w['da'][t]:.4f}"] for t in range(3)]
+    return markdown_table(["t", "x_t", "a_t", "h_t", "tanh′ = 1 − h_t²", "∂L/∂h_t", "∂L/∂a_t"], rows)
+
+
+@value(NOTE)
+def day2_warm_up_dw_hh():
+    return f"{warm_up()['dW_hh']:.4f}"
+
+
+# --- section 3: the per-step rule, (12) ----------------------------------------------------------------------------
+
+def predicted_factor(r):
+    """The per-step rule of notes/day2.md (12): σ_max(W_hh) × RMS tanh′."""
+    return r["scale"] * r["tanh_prime_rms"]
+
+
+@value(NOTE)
+def day2_rule_saturating_worst():
+    rows = toy("day2_toy.json").values()
+    return f"{100 * max(abs(predicted_factor(r) / r['per_step_factor'] - 1) for r in rows):.1f}%"
+
+
+# --- section 4: the toy RNN -------------------------------------------------------------------------------------------
 
 @table(NOTE)
 def day2_toy_table():
@@ -66,12 +113,7 @@ def day2_toy_table():
                            "factor per step back", "mean tanh′", "‖g‖ before clipping"], rows)
 
 
-# --- section 5: what sets the per-step factor ------------------------------------------------------------------------
-
-def predicted_factor(r):
-    """The per-step rule of notes/day2.md (12): σ_max(W_hh) × RMS tanh′."""
-    return r["scale"] * r["tanh_prime_rms"]
-
+# --- section 5: the toy at two input scales, and the trained models ----------------------------------------
 
 @table(NOTE)
 def day2_toy():
@@ -98,11 +140,6 @@ def day2_rule_worst():
 
 
 @value(NOTE)
-def day2_rule_saturating_worst():
-    return f"{100 * max(abs(predicted_factor(r) / r['per_step_factor'] - 1) for r in toy('day2_toy.json').values()):.1f}%"
-
-
-@value(NOTE)
 def day2_untrained_ratio():
     return sig(VALUES["ratio"].of(untrained()))
 
@@ -123,16 +160,18 @@ def day2_sigma_range():
 
 
 @value(NOTE)
-def day2_tanh_prime_range():
-    return span([VALUES["tanh_prime"].of(m) for m in trained()], f3, "–")
+def day2_rule_trained_count():
+    return count(trained(), lambda m: m["W_hh_sigma_max"] * m["tanh_prime_rms_after_10_steps"] > 1).replace(
+        "in every model ", "").replace("in ", "")
 
 
-# --- section 6.1: the gradient through time in the trained models ----------------------------------------------------
+@value(NOTE)
+def day2_factor_below_one():
+    return count(trained(), lambda m: m["per_step_factor_measured"] < 1).replace("in every model ", "").replace(
+        "in ", "")
 
-@table(NOTE)
-def day2_conditions():
-    return conditions_of("day2_models.json")
 
+# --- section 6.1: the gradient through time in the trained models -----------------------------------------------------
 
 @table(NOTE)
 def day2_gradients():
@@ -163,6 +202,16 @@ def day2_statements():
     ms = trained()
     return markdown_table(["statement about the trained SimpleRNNs", "holds"],
                           [[text, count(ms, holds)] for text, holds in STATEMENTS])
+
+
+@value(NOTE)
+def day2_tanh_prime_start():
+    return f3(np.median([np.mean(m["tanh_prime_mean_per_step"][:5]) for m in trained()]))
+
+
+@value(NOTE)
+def day2_tanh_prime_rest():
+    return f3(np.median([m["tanh_prime_mean_after_10_steps"] for m in trained()]))
 
 
 @value(NOTE)
@@ -244,7 +293,7 @@ def day2_pos_defined():
     return count(trained(), lambda m: m["memory"]["curves"][POS_IN_NEG]["half_life"] is not None)
 
 
-# --- section 6.3: the popcorn story ------------------------------------------------------------------------------------
+# --- section 6.3: the popcorn story -----------------------------------------------------------------------------------
 
 def filler(m, key):
     return m["fillers"][key]
@@ -341,3 +390,13 @@ def day2_rnn_range():
 @value(NOTE)
 def day2_lstm_range():
     return span(accuracies("day3_lstm_seeds.json"), f4)
+
+
+@value(NOTE)
+def day2_core_minutes():
+    return f"{core_minutes(NOTE):.0f}"
+
+
+@table(NOTE)
+def day2_conditions():
+    return conditions_of("day2_models.json")

@@ -2,9 +2,24 @@
 (day3_tensorflow.py) and a look inside them beside the Day-1 SimpleRNNs (day3_inside.py), and the verdict."""
 import numpy as np
 
-from tools.notes.core import (conditions_of, count, f3, f4, load, markdown_table, med_range, need, num, sig, signed3,
-                              span, table, value)
-from tools.notes.core import seeds_text
+from tools.notes.core import (
+    conditions_of,
+    core_minutes,
+    count,
+    f3,
+    f4,
+    load,
+    markdown_table,
+    med_range,
+    need,
+    num,
+    seeds_text,
+    sig,
+    signed3,
+    span,
+    table,
+    value,
+)
 from tools.notes.day1 import best_val, runs
 from tools.notes.day2 import NEG_IN_POS, half_life_number
 from tools.notes.day2 import trained as day2_trained
@@ -86,7 +101,7 @@ def day3_c_ratio_fb3():
     return sig(np.median([p["ratio_c_first_to_last"] for p in fb3]))
 
 
-# --- section 6: on IMDB -------------------------------------------------------------------------------------------------
+# --- section 6: on IMDB -----------------------------------------------------------------------------------------------
 
 @table(NOTE)
 def day3_imdb():
@@ -128,19 +143,22 @@ def day3_inside():
          "mean f_t (t > 10)", "∏ f_t, t = 2..200: mean", "negative phrase in positive reviews: effect N = 0"], rows)
 
 
+def x_ratio(m):
+    return m["grad_x_ratio_first_to_last"]["median"]
+
+
 @table(NOTE)
 def day3_compare():
     rows = []
     for cell in CELLS:
         ms = inside_models(cell)
-        curves = [per_step_curve(m) for m in ms]
-        rows.append([f"{cell} ({len(curves)})", med_range([c[0] / c[-1] for c in curves]),
-                     med_range([c[-2] / c[-1] for c in curves]),
-                     med_range([from_step_before_the_end(m) for m in ms]),
-                     med_range([half_life(m) for m in ms], num)])
-    return ("Median (min to max) over the trained models, from each model's median ‖∂L/∂h_t‖ at every word:\n\n"
-            + markdown_table(["cell (models)", "word 1 / word 200", "the first step back: 199 / 200",
-                              "from the step before the end: 1 / 199", "negative phrase: half-life (words)"], rows))
+        neg = [m["memory"]["curves"][NEG_IN_POS] for m in ms]
+        rows.append([f"{cell} ({len(ms)})", med_range([x_ratio(m) for m in ms]), med_range([half_life(m) for m in ms],
+                                                                                          num),
+                     med_range([c["mean"][0] for c in neg], signed3)])
+    return "Median (min to max) over the trained models:\n\n" + markdown_table(
+        ["cell (models)", "‖∂L/∂x_1‖ / ‖∂L/∂x_200‖", "the negative phrase: half-life (words)",
+         "negative phrase in positive reviews: effect N = 0"], rows)
 
 
 def median_of(cell, of):
@@ -154,7 +172,7 @@ def order(of, reverse):
 
 @value(NOTE)
 def day3_order_of_reach():
-    return order(lambda m: m["grad_h_ratio_first_to_last"]["median"], True)
+    return order(x_ratio, True)
 
 
 @value(NOTE)
@@ -180,9 +198,8 @@ def day3_forget_units():
 
 def statements():
     rnn = inside_models("SimpleRNN")
-    rnn_h = median_of("SimpleRNN", lambda m: m["grad_h_ratio_first_to_last"]["median"])
+    rnn_x = median_of("SimpleRNN", x_ratio)
     rnn_life = median_of("SimpleRNN", lambda m: half_life(m) or 0)
-    rnn_199 = median_of("SimpleRNN", from_step_before_the_end)
     start = untrained_lstm()["forget_mean_after_10_steps"]
     return [
         (f"test accuracy above every one of the {len(rnn)} SimpleRNNs",
@@ -193,10 +210,8 @@ def statements():
          lambda m: m["direct_path_units_keeping_half"] == 0),
         ("the error reaching c_1 is more than 10⁶ times what the direct path alone carries (path 2 carries it)",
          lambda m: m["grad_c_ratio_first_to_last"]["median"] > 1e6 * m["direct_path_gain_1_to_T_mean"]),
-        (f"median ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖ below the SimpleRNNs' median ({sig(rnn_h)})",
-         lambda m: m["grad_h_ratio_first_to_last"]["median"] < rnn_h),
-        (f"the same from word 199, ‖∂L/∂h_1‖ / ‖∂L/∂h_199‖ (per-word medians), below the SimpleRNNs' median "
-         f"({sig(rnn_199)})", lambda m: from_step_before_the_end(m) < rnn_199),
+        (f"median ‖∂L/∂x_1‖ / ‖∂L/∂x_200‖ below the SimpleRNNs' median ({sig(rnn_x)})",
+         lambda m: x_ratio(m) < rnn_x),
         (f"the negative phrase's half-life longer than the SimpleRNNs' median ({rnn_life:g} words)",
          lambda m: (half_life(m) or 0) > rnn_life),
     ]
@@ -209,7 +224,7 @@ def day3_statements():
                           [[text, count(lstms, holds)] for text, holds in statements()])
 
 
-# --- the verdict ---------------------------------------------------------------------------------------------------------
+# --- the verdict ------------------------------------------------------------------------------------------------------
 
 @value(NOTE)
 def day3_lstm_models():
@@ -234,6 +249,11 @@ def day3_direct_range():
 @value(NOTE)
 def day3_c_ratio_range():
     return span([m["grad_c_ratio_first_to_last"]["median"] for m in inside_models("LSTM")])
+
+
+@value(NOTE)
+def day3_core_minutes():
+    return f"{core_minutes(NOTE):.0f}"
 
 
 @table(NOTE)

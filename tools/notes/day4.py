@@ -6,8 +6,8 @@ import os
 import numpy as np
 
 import day4_memory as memory
-from tools.notes.core import ROOT, f3, load, markdown_table, need, sig, table, value
 from rnn_days.conditions import describe
+from tools.notes.core import ROOT, f3, load, markdown_table, need, sig, table, value
 
 NOTE = "day4.md"
 FILES = {"recall": "day4_recall.json", "adding": "day4_adding.json"}
@@ -41,7 +41,7 @@ def cap(task="recall"):
     return f"{settings(task)['steps']:,}"
 
 
-# --- section 2: the measure ---------------------------------------------------------------------------------------------
+# --- section 2: the measure -------------------------------------------------------------------------------------------
 
 @table(NOTE)
 def day4_intervals():
@@ -51,7 +51,7 @@ def day4_intervals():
     return markdown_table(["seeds solving", "success rate", "exact 95% interval"], rows)
 
 
-# --- section 3: the cells and where they start -------------------------------------------------------------------------
+# --- section 3: the cells and where they start ------------------------------------------------------------------------
 
 def gradients(task):
     return need(day4(task), "gradients", name=f"notes/results/{FILES[task]}")
@@ -70,7 +70,7 @@ def day4_starts():
                            f"per-step factor of ‖∂L/∂x_t‖ at the start (recall, T = {T})"], rows)
 
 
-# --- section 4: the grid -------------------------------------------------------------------------------------------------
+# --- section 4: the grid ----------------------------------------------------------------------------------------------
 
 def cell_text(p):
     if "solved" not in p:
@@ -194,7 +194,7 @@ def p_accuracy(task, cell, T):
     return point(task, cell, T)["accuracy"]
 
 
-# --- section 5: what the trained models keep ---------------------------------------------------------------------------
+# --- section 5: what the trained models keep --------------------------------------------------------------------------
 
 def solved_runs(task, cell):
     return [r for r in need(day4(task), "runs", name=f"notes/results/{FILES[task]}")
@@ -270,7 +270,7 @@ def day4_oscillating():
     return f"{k} of {len(angles)}"
 
 
-# --- section 6: the gradient at the start -------------------------------------------------------------------------------
+# --- section 6: the gradient at the start -----------------------------------------------------------------------------
 
 @table(NOTE)
 def day4_gradient_recall():
@@ -312,7 +312,7 @@ def day4_prediction():
                            "mean AUC of a seed's own gradient", "p, outcomes permuted"], rows)
 
 
-# --- the conditions, the appendix's time table, the figures ------------------------------------------------------------
+# --- the conditions, the appendix's time table, the figures -----------------------------------------------------------
 
 @table(NOTE)
 def day4_conditions():

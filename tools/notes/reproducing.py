@@ -43,7 +43,7 @@ def day3_recipes():
     return markdown_table(["cell", "input dropout", "best validation accuracy: median", "seeds 0, 1, 2, 3, 4"], rows)
 
 
-# --- what a fresh run must reproduce ------------------------------------------------------------------------------------
+# --- what a fresh run must reproduce ----------------------------------------------------------------------------------
 
 class Check(typing.NamedTuple):
     """A fresh run passes when its value `relation` `threshold`; log: the value is fitted on a log scale."""
@@ -138,7 +138,7 @@ def fresh_checks_day3():
     return fresh_checks(day3_fresh_table(), DAY3_CHECKS)
 
 
-# --- speed -----------------------------------------------------------------------------------------------------------------
+# --- speed ------------------------------------------------------------------------------------------------------------
 
 def race(name):
     rows = []
