@@ -18,9 +18,9 @@ import os
 import time
 from collections import namedtuple
 
-import numpy as np
-
 from rnn_days import cli, imdb, training
+
+import numpy as np
 
 tf, keras = cli.import_tensorflow()
 OUT_OF_MEMORY = "lower --vocab-size, --maxlen or --batch-size"   # cli.run's advice if memory runs out

@@ -22,10 +22,10 @@ unused, so every line below reads like its equation.
 import math
 import os
 
-import numpy as np
-
 from rnn_days import cli, plots
 from rnn_days.conditions import conditions
+
+import numpy as np
 
 PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
 OUT_OF_MEMORY = "--batch x --seq-len x --hidden (and --input-dim) does not fit; lower --batch or --seq-len"

@@ -19,12 +19,12 @@ import os
 import time
 import typing
 
-import numpy as np
-
 import day2_bptt_numpy as bptt  # the hand-derived BPTT, to cross-check the Keras gradients: itself a lesson
 from rnn_days import cli, imdb, placement, plots, saved
 from rnn_days.bridge import simple_rnn_params
 from rnn_days.conditions import conditions
+
+import numpy as np
 
 tf, keras = cli.import_tensorflow()
 
@@ -380,6 +380,10 @@ def main(argv=None):
     cli.check_writable(args.out)   # before the work, not after it
     start = time.perf_counter()
     entries = saved.open_models(args.model, ("SimpleRNN",), "day1_tensorflow.py", "--model")  # all checked first
+    lengths = sorted({e["model"].input_shape[1] for e in entries})
+    if len(lengths) > 1:   # their curves share one figure and one table: one review length
+        raise cli.UsageError(f"argument --model: the models read reviews of different lengths "
+                             f"({', '.join(map(str, lengths))} words); give models of one length, or run them apart")
     word_index = imdb.load_word_index(args.data_dir)
     to_word = imdb.index_to_word_map(word_index)
     texts = [encode_texts(phrase_texts, fillers, word_index, e["model"]) for e in entries]    # before any work

@@ -13,8 +13,6 @@ Outputs (in --out, default runs/day3_inside/): inside.png, memory.png, forget_un
 """
 import os
 
-import numpy as np
-
 from day2_tensorflow import (  # Day 2's probe
     N_GRID,
     NEGATIVE,
@@ -29,8 +27,11 @@ from day2_tensorflow import (  # Day 2's probe
 from rnn_days import cli, imdb, placement, plots, saved
 from rnn_days.conditions import conditions
 
+import numpy as np
+
 tf, keras = cli.import_tensorflow()
 OUT_OF_MEMORY = "lower --num-reviews"
+MIN_LENGTH = 12   # the forget gates are averaged after the first ten words, the phrase probe needs five more
 DAY3_MODEL = os.path.join("runs", "day3", "model.keras")
 LINE_STYLE = {"LSTM": "-", "GRU": "-.", "SimpleRNN": ":"}  # in the figures
 
@@ -266,6 +267,10 @@ def main(argv=None):
     cli.check_writable(args.out)   # before the work, not after it
     entries = (saved.open_models(args.model, ("LSTM", "GRU"), "day3_tensorflow.py", "--model")
                + saved.open_models(compare, ("SimpleRNN",), "day1_tensorflow.py", "--compare"))
+    lengths = sorted({e["model"].input_shape[1] for e in entries})
+    if len(lengths) > 1 or lengths[0] < MIN_LENGTH:   # one figure, one table; the forget gates after word 10
+        raise cli.Failure(f"the models read reviews of {', '.join(map(str, lengths))} words; the look inside needs "
+                          f"models of one length, at least {MIN_LENGTH} words (train with --maxlen)")
     phrase_texts = {"positive": ("--phrase-positive", args.phrase_positive),
                     "negative": ("--phrase-negative", args.phrase_negative)}
     per_model = analyse(entries, args.data_dir, phrase_texts, args.num_reviews)

@@ -25,11 +25,11 @@ time first and counted from 1 like the notes: h[t] is h_t, h[0] is h_0, slot 0 o
 import json
 import os
 
-import numpy as np
-
 from day2_bptt_numpy import make_batch, sigmoid  # Day 2's batch (the LSTM reads exactly the RNN's data), its sigmoid
 from rnn_days import cli, plots
 from rnn_days.conditions import conditions
+
+import numpy as np
 
 PARAM_NAMES = ("W_x", "W_h", "b", "W_hy", "b_y")   # Keras: kernel, recurrent_kernel, bias; Dense kernel, bias
 GATES = ("i", "f", "g", "o")                       # Keras's order in the 4H columns; g is Keras's "c" (candidate)

@@ -37,10 +37,10 @@ import os
 import time
 import typing
 
-import numpy as np
-
 from rnn_days import cli, plots, side_by_side
 from rnn_days.conditions import conditions, describe
+
+import numpy as np
 
 CELLS = {"simple_rnn": "SimpleRNN", "irnn": "IRNN", "gru": "GRU", "gru_fb": "GRU b_u=3", "lstm": "LSTM",
          "lstm_fb": "LSTM b_f=3", "lstm_chrono": "LSTM chrono"}

@@ -9,12 +9,12 @@ noise hits all alike. Reported: the median time of one training step, the epoch 
 """
 import time
 
-import numpy as np
-
 import day1_tensorflow as day1
 import day3_tensorflow as day3
 import race  # benchmarks/race.py: puts the repo root on sys.path
 from rnn_days.conditions import conditions, describe, set_threads
+
+import numpy as np
 
 cli, tf, keras = race.cli, day3.tf, day3.keras
 STEPS_PER_EPOCH = -(-20_000 // 64)

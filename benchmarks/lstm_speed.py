@@ -8,11 +8,11 @@ bptt_speed.py (benchmarks/race.py). Goal: ratio <= 1.0.
     python benchmarks/lstm_speed.py --threads 1
     python benchmarks/lstm_speed.py --threads 2
 """
-import numpy as np
-
 import day3_lstm_numpy as lstm
 import race  # benchmarks/race.py: flags, threads, timing, the ratio line (puts the repo root on sys.path)
 from rnn_days.bridge import keras_lstm
+
+import numpy as np
 
 tf, keras = race.cli.import_tensorflow()
 

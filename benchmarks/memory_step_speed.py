@@ -14,9 +14,9 @@ import subprocess
 import sys
 import time
 
-import numpy as np
-
 import race  # benchmarks/race.py: puts the repo root on sys.path
+
+import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SETTINGS = [(True, 1), (False, 1), (True, 2), (False, 2)]
@@ -61,11 +61,11 @@ def main(argv=None):
     parser.add_argument("--seq-len", type=race.cli.positive_int, default=100, help="T (default %(default)s)")
     parser.add_argument("--json", type=race.cli.json_file, default=None,
                         help="also write the result to this JSON file")
-    parser.add_argument("--one", default=None, help=argparse_hidden())
+    parser.add_argument("--one", type=one_setting_text, default=None, help=argparse_hidden())
     args = parser.parse_args(argv)
     if args.one:  # the child process: one setting
-        jit, threads = args.one.split(",")
-        print(json.dumps(one_setting(jit == "1", int(threads), args.steps, args.seq_len)))
+        jit, threads = args.one
+        print(json.dumps(one_setting(jit, threads, args.steps, args.seq_len)))
         return
     rows = []
     for jit, threads in SETTINGS:
@@ -86,6 +86,15 @@ def main(argv=None):
     if args.json:
         race.cli.write_json({"rows": rows, "settings": vars(args), "conditions": conditions()}, args.json)
     print(f"ratio xla/plain (1 thread): {rows[0]['ms_per_step'] / rows[1]['ms_per_step']:.2f}")
+
+
+def one_setting_text(text):
+    """argparse type of the child's --one: "JIT,THREADS", JIT 0 or 1, THREADS 1 or 2."""
+    import argparse
+    if text not in ("0,1", "0,2", "1,1", "1,2"):
+        raise argparse.ArgumentTypeError(f"expected 0,1 / 0,2 / 1,1 / 1,2 (XLA off/on, threads), got {text!r}")
+    jit, threads = text.split(",")
+    return jit == "1", int(threads)
 
 
 def argparse_hidden():

@@ -8,10 +8,10 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import numpy as np
-
 from rnn_days import cli
 from rnn_days.conditions import conditions, describe, set_threads
+
+import numpy as np
 
 
 def make_parser(doc):

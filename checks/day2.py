@@ -3,8 +3,6 @@ gradients. Equations are notes/day2.md's: (5) dL/dz, (6) the output layer, (7) t
 through W_hh, (9) the sums over t."""
 import typing
 
-import numpy as np
-
 import day2_bptt_numpy as course
 from checks.harness import (
     TOL,
@@ -19,6 +17,8 @@ from checks.harness import (
     steps_text,
     wrong_steps,
 )
+
+import numpy as np
 
 NAMES = course.PARAM_NAMES
 

@@ -3,8 +3,6 @@ Equations are notes/day3.md's: (7) c_T's error, (8)-(9) back to the gates, (10) 
 (11) one step back to h_(t-1), (12) + (13) the two paths into c_(t-1), (14) the sums over t; (16)-(18) the GRU."""
 import typing
 
-import numpy as np
-
 import day3_lstm_numpy as course
 from checks.harness import (
     TOL,
@@ -19,6 +17,8 @@ from checks.harness import (
     steps_text,
     wrong_steps,
 )
+
+import numpy as np
 
 NAMES = course.PARAM_NAMES
 GATES = ("input gate i", "forget gate f", "candidate g", "output gate o")
@@ -135,9 +135,9 @@ def check_lstm_backward(fn):
             raise Wrong(f"{fn.__name__}: the last step is off -- the error enters at h_T (6), and c_T reaches L only "
                         "through h_T (7)")
         if dc_bad:
-            raise Wrong(f"{fn.__name__}: dL/dc_t is off {steps_text(dc_bad, T)} -- dL/dc_(t-1) is the sum of two paths, "
-                        "(12) directly through f_t and (13) through h_(t-1) and the gates; is one missing, or one "
-                        "counted twice?")
+            raise Wrong(f"{fn.__name__}: dL/dc_t is off {steps_text(dc_bad, T)} -- dL/dc_(t-1) is the sum of two "
+                        "paths, (12) directly through f_t and (13) through h_(t-1) and the gates; is one missing, or "
+                        "one counted twice?")
         if dh_bad:
             raise Wrong(f"{fn.__name__}: dL/dh_t is off {steps_text(dh_bad, T)} -- (11): dL/dh_(t-1) = dL/da_t W_h^T")
         da_bad = wrong_steps(got["a"], ref["a"])

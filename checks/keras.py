@@ -1,9 +1,9 @@
 """Day 2's Keras check: ||dL/dh_t|| read out of a SimpleRNN with tf.GradientTape, against the hand-derived NumPy
 BPTT on the same weights (random biases too: a model that starts at zero hides a missing bias)."""
-import numpy as np
-
 import day2_bptt_numpy as course
 from checks.harness import Wrong, array, call, measured, rel_error, steps_text
+
+import numpy as np
 
 TOL32 = 1e-4   # Keras computes in float32
 

@@ -4,9 +4,9 @@ or failed with one line saying what is off. The checks are in checks/ (outside t
 process with a time limit. You do not need to edit this file."""
 import os
 
-import pytest
-
 import checks
+
+import pytest
 
 
 def pytest_collect_file(file_path, parent):

@@ -9,10 +9,10 @@ those first), then scores the trained network on 1,000 new sequences: the loss m
 reach 0.95 within the 500 steps. About 30 seconds on 2 cores. The task is first-token recall (notes/day4.md): x_1 is
 the label bit, +1 or -1, followed by 9 random +1/-1 distractors; the answer sits 10 steps back.
 """
-import numpy as np
-
 # the course's forward pass, its start and the weights' names (for your update loop); the gradients are yours
 from day2_bptt_numpy import PARAM_NAMES, forward, init_params  # noqa: F401 -- your train() will use them
+
+import numpy as np
 
 
 def recall_batch(rng, n, T):

@@ -13,9 +13,9 @@ import socket
 import threading
 import zipfile
 
-import numpy as np
-
 from rnn_days.cli import Failure
+
+import numpy as np
 
 PAD, START, OOV, INDEX_FROM = 0, 1, 2, 3
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")

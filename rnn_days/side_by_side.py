@@ -13,10 +13,10 @@ import threading
 import time
 from collections import namedtuple
 
-import numpy as np
-
 from rnn_days import cli
 from rnn_days.conditions import set_threads
+
+import numpy as np
 
 Trained = namedtuple("Trained", "steps solved history compile_seconds outputs")
 

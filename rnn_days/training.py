@@ -5,10 +5,10 @@ compile, fit, evaluate, save -- is the lesson, and stays in day1_tensorflow.py.
 import shlex
 import sys
 
-import numpy as np
-
 from rnn_days import cli, imdb, plots
 from rnn_days.conditions import conditions
+
+import numpy as np
 
 
 def make_parser(doc, default_out, epochs=3, learning_rate=1e-3):

@@ -5,9 +5,9 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from rnn_days import cli
+
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

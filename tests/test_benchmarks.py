@@ -5,9 +5,9 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 from helpers import ROOT, one_line_exit
+
+import pytest
 
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))   # the benchmarks import their shared race.py as a sibling
 import bptt_speed  # noqa: E402
@@ -42,3 +42,9 @@ def test_a_failed_timing_child_is_one_line(monkeypatch, capsys):
         a, 1, "", "error: out of memory: lower --steps\n"))
     code, err = one_line_exit(memory_step_speed.main, [], capsys)
     assert code == 1 and "out of memory" in err
+
+
+@pytest.mark.parametrize("value", ["garbage", "1,3", "2,1", ""])
+def test_the_timing_childs_setting_is_checked(value, capsys):
+    code, err = one_line_exit(memory_step_speed.main, ["--one", value], capsys)
+    assert code == 2 and "--one" in err

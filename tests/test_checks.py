@@ -10,11 +10,11 @@ import subprocess
 import sys
 import types
 
-import pytest
-
 import checks
 from checks import harness
 from helpers import ROOT
+
+import pytest
 
 SOLUTIONS = os.path.join(ROOT, "exercises", "solutions")
 
@@ -187,8 +187,9 @@ def test_a_bug_in_the_learners_code_is_one_line_with_their_line():
 
 
 def test_odd_return_values_are_named_not_crashes():
+    strings = {k: "x" for k in ("W_xh", "W_hh", "b_h", "W_hy", "b_y", "h", "a")}
     for value, words in (("a string", "must return a dict"), ({"W_xh": "x"}, "returned no"),
-                         ({k: "x" for k in ("W_xh", "W_hh", "b_h", "W_hy", "b_y", "h", "a")}, "not an array of numbers")):
+                         (strings, "not an array of numbers")):
         status, message = harness.run_check(check_of("rnn_backward"), lambda cache, v=value: v)
         assert status == "wrong" and words in message, message
 

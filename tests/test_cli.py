@@ -9,10 +9,10 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 from helpers import ROOT, one_line_exit, run_script, snapshot
 from rnn_days import cli
+
+import pytest
 
 
 def test_outputs_replace_files_only_when_all_were_written(tmp_path):
@@ -240,3 +240,19 @@ def test_a_path_the_terminal_cannot_encode_is_printed_escaped(tmp_path):
     result = run_script("day2_bptt_numpy.py", "--seq-len", "12", "--hidden", "3", "--input-dim", "2", "--batch", "2",
                         "--out", tmp_path / "sortie-\u00e9t\u00e9", env={"PYTHONIOENCODING": "ascii"})
     assert result.returncode == 0 and "Traceback" not in result.stderr and "\\xe9" in result.stdout
+
+
+@pytest.mark.parametrize("script", ["day2_bptt_numpy.py", "day1_tensorflow.py"])
+def test_ctrl_c_while_a_script_imports_its_libraries_is_one_line(script):
+    """A SIGINT 0.3 s after the start (NumPy, matplotlib or TensorFlow still loading): one line, exit 130."""
+    def default_sigint():   # a background child of a non-interactive shell ignores SIGINT: undo that
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+    process = subprocess.Popen([sys.executable, os.path.join(ROOT, script), "--help"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint,
+                               env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    if process.returncode == 0:   # it had already finished: nothing to interrupt on a fast machine
+        return
+    assert process.returncode == 130 and "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -3,12 +3,12 @@ import hashlib
 import json
 import os
 
+import day1_tensorflow as day1
+from helpers import assert_one_line, one_line_exit, run_script, snapshot
+
 import keras
 import numpy as np
 import pytest
-
-import day1_tensorflow as day1
-from helpers import assert_one_line, one_line_exit, run_script, snapshot
 
 SMALL_DAY1 = ["--epochs", "1", "--maxlen", "20", "--vocab-size", "100", "--batch-size", "16"]
 

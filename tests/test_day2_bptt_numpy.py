@@ -4,13 +4,13 @@ import json
 import math
 import os
 
-import numpy as np
-import pytest
-
 import day2_bptt_numpy as bptt
 from gradcheck import numerical_gradient, rel_error, shape_id
 from helpers import ROOT, one_line_exit
 from rnn_days.bridge import keras_simple_rnn
+
+import numpy as np
+import pytest
 
 SHAPES = [(3, 5, 4, 6), (1, 1, 3, 2), (2, 1, 4, 4), (1, 7, 2, 5), (4, 3, 5, 3)]  # (N, T, D, H), incl. T=1, N=1
 
@@ -481,3 +481,15 @@ def test_the_three_step_warm_up_is_the_matrix_code_with_one_unit():
     def loss_at(w_hh):
         return bptt.three_steps_by_hand(w_hh=w_hh)["loss"]
     assert r["dW_hh"] == pytest.approx((loss_at(0.8 + 1e-6) - loss_at(0.8 - 1e-6)) / 2e-6, rel=1e-7)
+
+
+def test_a_rerun_that_cannot_write_its_json_keeps_the_previous_figure(tmp_path, capsys):
+    """The figure is written before the JSON; when the JSON's name is taken by a folder, neither is replaced."""
+    bptt.main(SMALL + ["--out", str(tmp_path)])
+    figure = (tmp_path / "gradient_norms.png").read_bytes()
+    (tmp_path / "gradient_norms.json").unlink()
+    (tmp_path / "gradient_norms.json").mkdir()
+    code, err = one_line_exit(bptt.main, SMALL + ["--seed", "3", "--out", str(tmp_path)], capsys)
+    assert code == 1 and "previous outputs kept" in err
+    assert (tmp_path / "gradient_norms.png").read_bytes() == figure
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gradient_norms.json", "gradient_norms.png"]

@@ -4,16 +4,16 @@ models."""
 import json
 import os
 
-import keras
-import numpy as np
-import pytest
-import tensorflow as tf
-
 import day1_tensorflow as day1
 import day2_bptt_numpy as bptt
 import day2_tensorflow as day2
 from helpers import one_line_exit, save_model
 from rnn_days import cli, imdb
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
 
 VOCAB, MAXLEN, EMBED, UNITS = 40, 15, 6, 5
 
@@ -338,3 +338,19 @@ def test_a_review_read_word_by_word_and_the_phrase_at_every_position():
     for t in (1, 6, MAXLEN - 1):   # ends at word t + 1 (0-based t): MAXLEN - 1 - t words follow it
         expected = day2.predict(model, [day2.place(phrase, review, MAXLEN - 1 - t)])[0]
         assert ends[t] == pytest.approx(expected, abs=1e-6)
+
+
+def test_models_of_different_review_lengths_are_refused_before_the_work(phrase_dir, tmp_path, capsys):
+    paths = [save_model(tmp_path / f"m{n}" / "m.keras", [keras.layers.SimpleRNN(3),
+                                                          keras.layers.Dense(1, activation="sigmoid")], maxlen=n)
+             for n in (20, 12)]
+    code, err = one_line_exit(day2.main, ["--data-dir", str(phrase_dir), "--model", *paths, "--out",
+                                          str(tmp_path / "o")], capsys)
+    assert code == 2 and "different lengths (12, 20 words)" in err and not (tmp_path / "o").exists()
+
+
+def test_a_review_beyond_the_full_length_ones_is_a_bad_flag(phrase_dir, tmp_path, capsys):
+    path = save_model(tmp_path / "m.keras", [keras.layers.SimpleRNN(3), keras.layers.Dense(1, activation="sigmoid")])
+    code, err = one_line_exit(day2.main, ["--data-dir", str(phrase_dir), "--model", path, "--num-reviews", "5",
+                                          "--review", "5", "--out", str(tmp_path / "o")], capsys)
+    assert code == 2 and "--review" in err

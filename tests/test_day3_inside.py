@@ -3,10 +3,6 @@ NumPy LSTM), the script end to end, models told apart by what they are (not by t
 it refuses. Offline, small models."""
 import json
 
-import keras
-import numpy as np
-import pytest
-
 import day1_tensorflow as day1
 import day3_inside as inside
 import day3_lstm_numpy as lstm
@@ -14,6 +10,10 @@ import day3_tensorflow as day3
 from helpers import one_line_exit, save_model
 from rnn_days import cli
 from rnn_days.bridge import lstm_params
+
+import keras
+import numpy as np
+import pytest
 
 VOCAB, MAXLEN, EMBED, UNITS = 40, 12, 6, 5
 
@@ -177,3 +177,11 @@ def test_out_of_memory_looking_inside_is_one_line(phrase_dir, tmp_path, monkeypa
     code, err = one_line_exit(inside.main, ["--data-dir", str(phrase_dir), "--model", path, "--compare", "--out",
                                             str(tmp_path / "o")], capsys, out_of_memory=inside.OUT_OF_MEMORY)
     assert code == 1 and "out of memory" in err and "--num-reviews" in err
+
+
+def test_models_of_short_or_mixed_lengths_are_refused_before_the_work(phrase_dir, tmp_path, capsys):
+    short = save_model(tmp_path / "short" / "m.keras",
+                       [keras.layers.LSTM(3), keras.layers.Dense(1, activation="sigmoid")], maxlen=6)
+    code, err = one_line_exit(inside.main, ["--data-dir", str(phrase_dir), "--model", short, "--compare", "--out",
+                                            str(tmp_path / "o")], capsys)
+    assert code == 1 and "at least 12 words" in err and not (tmp_path / "o").exists()

@@ -3,13 +3,13 @@ through keras.layers.LSTM (float32), and the direct path's Jacobian diag(f_t) --
 script. `pytest -k lstm` selects them all."""
 import json
 
-import numpy as np
-import pytest
-
 import day3_lstm_numpy as lstm
 from gradcheck import numerical_gradient, rel_error, shape_id
 from rnn_days import cli
 from rnn_days.bridge import keras_lstm
+
+import numpy as np
+import pytest
 
 SHAPES = [(3, 5, 4, 6), (1, 1, 3, 2), (2, 1, 4, 4), (1, 7, 2, 5), (4, 3, 5, 3)]  # (N, T, D, H), incl. T=1, N=1, H!=D
 

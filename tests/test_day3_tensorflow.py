@@ -2,11 +2,11 @@
 end to end and its bad input. Offline, small models."""
 import json
 
-import pytest
-
 import day1_tensorflow as day1
 import day3_tensorflow as day3
 from rnn_days import cli
+
+import pytest
 
 
 def test_lstm_model_is_day1_with_the_cell_swapped():

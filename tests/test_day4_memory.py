@@ -3,12 +3,12 @@ same seed makes the same data, the cells start where their names say, the gradie
 differences, the grid stops where a cell is hopeless, and the --quick grid writes its figures and JSON."""
 import json
 
-import numpy as np
-import pytest
-
 import day4_memory as memory
 from helpers import one_line_exit
 from rnn_days import cli
+
+import numpy as np
+import pytest
 
 
 def test_recall_label_is_the_first_step_and_nothing_else():
@@ -405,3 +405,32 @@ def test_the_held_out_score_reads_the_test_stream_not_validation(monkeypatch):
     validation, _ = memory.recall_batch(memory.data_rng("recall", 6, 3, "validation"), 8, 6)
     np.testing.assert_array_equal(seen[-1][0], expected)
     assert not np.array_equal(seen[-1][0], validation)
+
+
+def tiny_grid(tasks, cells, lags, seeds, steps, forget_bias, workers, long_lag):
+    """run_grid's answer for one point, without training (for the tests of main's outputs)."""
+    runs = [{"task": "recall", "cell": "gru", "T": 5, "seed": s, "solved": True, "steps": 100, "accuracy": 1.0,
+             "job_seconds": 1.0, "job_train_seconds": 1.0, "job_compile_seconds": 0.5, "job_seeds": len(seeds)}
+            for s in seeds]
+    grads = [{"task": "recall", "T": 5, "cell": "gru", "seeds": list(seeds), "ratios": [0.5] * len(seeds),
+              "block_rms_singular_value": [[0.5, 0.5, 0.5]] * len(seeds)}]
+    return runs, grads, [], {"python": "3", "numpy": "2", "cpu": "x", "cores": 2, "blas_threads": {}}
+
+
+def test_a_rerun_that_cannot_write_its_json_keeps_the_previous_figures(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(memory, "run_grid", tiny_grid)
+    argv = ["--tasks", "recall", "--cells", "gru", "--recall-lags", "5", "--seeds", "2", "--out", str(tmp_path)]
+    memory.main(argv)
+    figures = {name: (tmp_path / name).read_bytes() for name in ("learning.png", "gradient_at_start.png")}
+    (tmp_path / "memory.json").unlink()
+    (tmp_path / "memory.json").mkdir()
+    code, err = one_line_exit(memory.main, argv, capsys)
+    assert code == 1 and "previous outputs kept" in err
+    assert {name: (tmp_path / name).read_bytes() for name in figures} == figures
+
+
+def test_an_out_that_is_a_link_to_nothing_is_refused_before_the_grid(tmp_path, monkeypatch, capsys):
+    (tmp_path / "out").symlink_to(tmp_path / "nowhere")
+    monkeypatch.setattr(memory, "run_grid", lambda *a: pytest.fail("the grid started"))
+    code, err = one_line_exit(memory.main, ["--quick", "--out", str(tmp_path / "out")], capsys)
+    assert code == 2 and "link to nothing" in err

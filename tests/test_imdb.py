@@ -6,14 +6,14 @@ import socket
 import threading
 import time
 
-import keras
-import numpy as np
-import pytest
-
 import day1_tensorflow as day1
 from conftest import write_imdb_npz
 from helpers import one_line_exit
 from rnn_days import imdb
+
+import keras
+import numpy as np
+import pytest
 
 SMALL_DAY1 = ["--epochs", "1", "--maxlen", "20", "--vocab-size", "100", "--batch-size", "16"]
 

@@ -1,37 +1,48 @@
-"""The notes cannot drift from the data: every marked results table equals what tools/notes_results.py builds from the
-committed JSON in notes/results/; the fresh-run checks pass every committed model and the model a second machine gave;
-and (slow, with IMDB_DATA_DIR) a fresh seed-0 run of the notes' own commands reproduces the notes' verdicts."""
+"""The notes cannot drift from the data, and a learner can finish a day in an hour.
+
+Every marked table and value equals what tools/notes builds from the committed JSON in notes/results/; every note
+renders cleanly as CommonMark (no heading inside a paragraph, no stray backtick, every image and link resolves);
+each day opens with key ideas and a core path of at most 35 minutes of reading and ends with what we learned, the
+verdicts, exercises that say their kind, time, difficulty and what to see, and what to try next; no lesson command
+writes into notes/; the fresh-run checks pass every committed model; and (slow, with IMDB_DATA_DIR) a fresh seed-0
+run of the notes' own commands reproduces the notes' verdicts."""
 import os
 import re
 
+import tools.notes  # noqa: F401 -- registers every note's blocks
+from tools.notes import core, reproducing
+from tools.notes import day4 as notes_day4
+
 import pytest
 
-from tools import notes_results as results
-
-NOTES = {os.path.basename(p): open(p, encoding="utf-8").read() for p in results.NOTES}
-
-
-def marked_tables():
-    return [(note, name, body) for note, text in NOTES.items() for name, body in results.MARKER.findall(text)]
+NOTES = {name: core.read_note(name) for name in core.NOTE_NAMES + ("idea.md",)}
+DAYS = ("day1.md", "day2.md", "day3.md", "day4.md")
 
 
-def test_notes_have_the_results_tables():
-    names = {name for _, name, _ in marked_tables()}
-    assert names == set(results.RENDER), names
+def marked_blocks():
+    return [(note, kind, name, body) for note, text in NOTES.items() for kind, name, body in core.marked(text)]
 
 
-@pytest.mark.parametrize("note,name,body", marked_tables(), ids=lambda v: v if isinstance(v, str) and
-                         len(v) < 20 else "")
-def test_notes_table_equals_the_committed_results(note, name, body):
-    assert body == results.RENDER[name](), (f"{note}: table {name} differs from notes/results/; regenerate it with "
-                                            "`python -m tools.notes_results tables`")
+def test_every_registered_block_is_in_a_note_and_every_marker_is_registered():
+    found = {(kind, name) for _, kind, name, _ in marked_blocks()}
+    registered = {(b.kind, name) for name, b in core.BLOCKS.items()}
+    assert found == registered, (sorted(found - registered), sorted(registered - found))
+    for name, block in core.BLOCKS.items():   # and in the note it says it feeds
+        assert name in "".join(n for _, _, n, _ in [b for b in marked_blocks() if b[0] == block.note]), name
 
 
-def test_notes_table_check_fails_on_one_changed_digit():
-    note, name, body = next(t for t in marked_tables() if "|" in t[2])
+@pytest.mark.parametrize("note,kind,name,body", marked_blocks(), ids=lambda v: v if isinstance(v, str) and len(v) < 30
+                         else "")
+def test_every_marked_block_equals_the_committed_results(note, kind, name, body):
+    assert body == core.BLOCKS[name].render(), (f"{note}: {kind} {name} differs from notes/results/; regenerate it "
+                                                "with `python -m tools.notes tables`")
+
+
+def test_the_check_fails_on_one_changed_digit():
+    note, kind, name, body = next(b for b in marked_blocks() if b[1] == "table" and "|" in b[3])
     digit = next(i for i, ch in enumerate(body) if ch.isdigit() and i > body.index("|"))
     changed = body[:digit] + str((int(body[digit]) + 1) % 10) + body[digit + 1:]
-    assert changed != results.RENDER[name]()
+    assert changed != core.BLOCKS[name].render()
 
 
 def tables_in(text):
@@ -44,69 +55,147 @@ def tables_in(text):
 @pytest.mark.parametrize("note", sorted(NOTES))
 def test_no_table_in_the_notes_has_more_than_seven_columns(note):
     widths = [len(header) for header in tables_in(NOTES[note])]
-    assert widths and max(widths) <= 7, (note, widths)
-
-
-def test_the_column_check_can_fail():
-    assert [len(h) for h in tables_in("| a | b |\n|---|---|\n| 1 | 2 |\n")] == [2]
+    assert not widths or max(widths) <= 7, (note, widths)
 
 
 @pytest.mark.parametrize("note", sorted(NOTES) + ["../README.md"])
 def test_no_project_language_in_the_notes(note):
-    path = os.path.join(results.ROOT, "notes", note)
-    with open(path, encoding="utf-8") as f:
+    with open(os.path.join(core.NOTES_DIR, note), encoding="utf-8") as f:
         text = f.read().lower()
-    for phrase in ("goal met", "stretch goal", "the issue", "when the issue", "this round"):
+    for phrase in ("goal met", "stretch goal", "the issue", "when the issue", "this round", "a reading, not a finding"):
         assert phrase not in text, (note, phrase)
 
 
-def test_every_day_opens_with_key_ideas_and_ends_with_what_we_learned_verdicts_and_exercises():
-    for day in ("day1.md", "day2.md", "day3.md", "day4.md"):
-        text = NOTES[day]
-        order = [text.find(h) for h in ("**Key ideas**", "## What we learned", "## The original",
-                                        "## Exercises", "## What to try next")]
-        assert -1 not in order and order == sorted(order), (day, order)
-        exercises = text[text.find("## Exercises"):text.find("## What to try next")]
-        assert len(re.findall(r"^\d+\. ", exercises, re.M)) >= 6, day
+# --- rendering ---------------------------------------------------------------------------------------------------
 
+def render_problems(text, note):
+    """What a CommonMark renderer would show wrongly: a heading that interrupts a paragraph, a backtick left over
+    (unmatched), an image or link to a file or anchor that is not there."""
+    from markdown_it import MarkdownIt
+    md = MarkdownIt("commonmark").enable("table")
+    tokens = md.parse(text)
+    lines = text.splitlines()
+    problems = []
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.map and tok.map[0] > 0 and lines[tok.map[0] - 1].strip():
+            problems.append(f"line {tok.map[0] + 1}: a heading right after a line of text: {lines[tok.map[0]]!r}")
+        for child in tok.children or []:
+            if child.type == "text" and "`" in child.content:
+                problems.append(f"an unmatched backtick near {child.content[:40]!r}")
+            target = child.attrs.get("src") or child.attrs.get("href") if child.type in ("image", "link_open") else None
+            if target and not target.startswith(("http://", "https://", "mailto:")):
+                path, _, anchor = target.partition("#")
+                file = os.path.normpath(os.path.join(core.NOTES_DIR, path)) if path else os.path.join(core.NOTES_DIR,
+                                                                                                       note)
+                if not os.path.exists(file):
+                    problems.append(f"{target}: no such file")
+                elif anchor and file.endswith(".md") and anchor not in anchors(open(file, encoding="utf-8").read()):
+                    problems.append(f"{target}: no such section")
+    return problems
+
+
+def anchors(text):
+    """GitHub's anchors of a markdown text's headings."""
+    out = set()
+    for line in text.splitlines():
+        m = re.match(r"#+ (.*)", line)
+        if m:
+            slug = re.sub(r"[^\w\- ]", "", m.group(1).strip().lower()).replace(" ", "-")
+            out.add(slug)
+    return out
+
+
+@pytest.mark.parametrize("note", sorted(NOTES))
+def test_every_note_renders_cleanly(note):
+    assert render_problems(NOTES[note], note) == []
+
+
+def test_the_rendering_check_fails_on_a_heading_inside_a_paragraph_and_a_stray_backtick():
+    assert render_problems("In the loop `da[t] = dh[t] * (1 - h[t]**2)\n# (7)`, and\n", "day2.md")
+    assert render_problems("see ![a figure](figures/none.png)\n", "day2.md")
+    assert render_problems("see [there](day2.md#no-such-section)\n", "day1.md")
+
+
+# --- a learner's hour -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("day", DAYS)
+def test_every_day_opens_with_key_ideas_and_a_core_path_and_ends_with_verdicts_and_exercises(day):
+    text = NOTES[day]
+    order = [text.find(h) for h in ("**Key ideas**", "**Your hour.**", "## What we learned", "## The original",
+                                    "## Exercises", "## What to try next", "*Conditions:")]
+    assert -1 not in order and order == sorted(order), (day, order)
+    assert core.core_minutes(day) <= 35, (day, core.core_minutes(day))
+    ideas = text[text.find("**Key ideas**"):text.find("**Your hour.**")]
+    assert 3 <= len(re.findall(r"^\d+\. ", ideas, re.M)) <= 5
+
+
+EXERCISE = re.compile(r"^\d+\. \*\*(Write|Run|Edit)\*\* · [^·]*\bmin\b[^·]* · ★{1,3} — ", re.M)
+
+
+@pytest.mark.parametrize("day", DAYS)
+def test_every_exercise_says_its_kind_time_difficulty_and_what_to_see(day):
+    text = NOTES[day]
+    exercises = text[text.find("## Exercises"):text.find("## What to try next")]
+    items = re.split(r"\n(?=\d+\. )", exercises)[1:]
+    assert len(items) >= 6, day
+    for item in items:
+        assert EXERCISE.match(item) and "**You should see:**" in item, item[:120]
+
+
+def test_the_exercise_check_can_fail():
+    assert not EXERCISE.match("1. Run the script and look at the figure.")
+
+
+@pytest.mark.parametrize("day", DAYS)
+def test_no_command_in_a_lesson_writes_into_notes(day):
+    commands = re.findall(r"```.*?```", NOTES[day], re.S) + re.findall(r"`[^`\n]+`", NOTES[day])
+    for command in commands:
+        assert not re.search(r"(--out|--json)\s+notes/|cp .* notes/|tools\.notes (tables|copy|day1|many)", command), (
+            day, command)
+
+
+def test_each_day_links_to_the_idea_that_ties_them_together():
+    for day in ("day2.md", "day3.md", "day4.md"):
+        assert "(idea.md)" in NOTES[day], day
+
+
+# --- Day 4's grid and the fresh-run checks ----------------------------------------------------------------------------
 
 def test_every_day4_point_rests_on_ten_seeds_and_states_its_cap():
-    for task in results.DAY4_FILES:
-        d = results.day4(task)
+    for task in notes_day4.FILES:
+        d = notes_day4.day4(task)
         assert d["settings"]["steps"] >= 6000 and d["settings"]["seeds"] >= 10
         for cell, s in d["summary"][task].items():
             for T, p in s["points"].items():
                 assert ("solved" in p and p["seeds"] >= 10) or p.get("skipped"), (task, cell, T)
                 assert p["gradient_ratio_median"] is not None, (task, cell, T)   # measured even where not trained
-        assert {"lstm_fb", "lstm_chrono"} <= set(d["settings"]["cells"])
+        assert {"lstm_fb", "lstm_chrono", "gru_fb"} <= set(d["settings"]["cells"])
 
 
 def test_the_diagrams_are_drawn_by_the_committed_script(tmp_path):
     from tools import diagrams
-    diagrams.main([str(tmp_path)])
-    for name in ("rnn_unrolled.png", "lstm_cell.png"):
+    diagrams.main(["--out", str(tmp_path)])
+    for name in diagrams.DIAGRAMS:
         assert (tmp_path / name).stat().st_size > 10_000
         assert f"figures/{name}" in "".join(NOTES.values())       # and a note shows it
 
 
-def test_fresh_checks_pass_the_sixth_model_and_fail_a_vanished_gradient():
-    """The Day-2 checks the slow test applies, on the values a second machine's seed-0 model gave (a model outside
-    the first five seeds' ranges): it must pass; a model whose gradient did vanish to 1e-9 must not."""
-    checks = results.parse_fresh_checks(NOTES["reproducing.md"], "fresh_checks_day2")
-    sixth = {"Day 1 test accuracy": 0.8471, "median ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖": 0.957, "σ_max(W_hh)": 1.719,
-             "negative phrase in positive reviews, effect at N = 0": -0.174}
-    assert set(checks) == set(sixth) and not results.failed_checks(sixth, checks)
-    assert results.failed_checks(dict(sixth, **{"median ‖∂L/∂h_1‖ / ‖∂L/∂h_200‖": 1e-9}), checks)
+def test_fresh_checks_pass_a_model_from_another_machine_and_fail_a_vanished_gradient():
+    """A model a second machine gave (outside the committed models' ranges) passes the Day-2 checks; a model whose
+    gradient did vanish to 1e-9 does not."""
+    sixth = {"day1_test_accuracy": 0.8471, "ratio": 0.957, "sigma_max": 1.719, "effect_0": -0.174}
+    assert set(reproducing.DAY2_CHECKS) == set(sixth) and not reproducing.failed_checks(sixth,
+                                                                                         reproducing.DAY2_CHECKS)
+    assert reproducing.failed_checks(dict(sixth, ratio=1e-9), reproducing.DAY2_CHECKS)
 
 
-def test_every_notes_model_passes_the_fresh_checks_leave_one_out():
+def test_every_notes_model_passes_the_fresh_checks():
     """Each committed model, treated as the fresh run, passes the checks the notes state (no false alarm on them)."""
-    for note, marker, table in (("reproducing.md", "fresh_checks_day2", results.day2_fresh_table),
-                                ("reproducing.md", "fresh_checks_day3", results.day3_fresh_table)):
-        checks = results.parse_fresh_checks(NOTES[note], marker)
-        per_model, _ = table()
+    for table, checks in ((reproducing.day2_fresh_table, reproducing.DAY2_CHECKS),
+                          (reproducing.day3_fresh_table, reproducing.DAY3_CHECKS)):
+        per_model = table()
         assert len(checks) >= 4 and len(per_model) >= 10
-        assert not [results.failed_checks(v, checks) for v in per_model if results.failed_checks(v, checks)]
+        assert not [reproducing.failed_checks(v, checks) for v in per_model if reproducing.failed_checks(v, checks)]
 
 
 REAL = os.environ.get("IMDB_DATA_DIR")
@@ -115,17 +204,16 @@ REAL = os.environ.get("IMDB_DATA_DIR")
 @pytest.mark.slow
 @pytest.mark.skipif(not REAL, reason="IMDB_DATA_DIR is not set: the fresh-run check trains on the real IMDB")
 def test_fresh_seed0_run_reproduces_the_day2_verdicts(tmp_path):
-    """Seed 0 trained afresh, then Day 2 on it, checked against the verdict thresholds of notes/reproducing.md
-    (which states the false-alarm rate on a correct install)."""
+    """Seed 0 trained afresh, then Day 2 on it, checked against the thresholds of tools/notes/reproducing.py (the
+    appendix states their false-alarm rate on a correct install)."""
     import day1_tensorflow as day1
     import day2_tensorflow as day2
 
-    checks = results.parse_fresh_checks(NOTES["reproducing.md"], "fresh_checks_day2")
     day1_metrics = day1.main(["--data-dir", REAL, "--seed", "0", "--out", str(tmp_path / "day1_seed0")])
     day2_metrics = day2.main(["--data-dir", REAL, "--model", str(tmp_path / "day1_seed0" / "model.keras"),
                               "--out", str(tmp_path / "day2")])
-    fresh = results.day2_fresh_values(day1_metrics, day2_metrics["models"]["SimpleRNN seed 0"])
-    assert not results.failed_checks(fresh, checks), "a fresh seed-0 model contradicts notes/day2.md's verdicts"
+    fresh = reproducing.day2_fresh_values(day1_metrics, day2_metrics["models"]["SimpleRNN seed 0"])
+    assert not reproducing.failed_checks(fresh, reproducing.DAY2_CHECKS), "a fresh seed-0 model contradicts the notes"
 
 
 @pytest.mark.slow
@@ -134,12 +222,11 @@ def test_fresh_lstm_seed0_run_reproduces_the_day3_verdicts(tmp_path):
     import day3_inside
     import day3_tensorflow as day3
 
-    checks = results.parse_fresh_checks(NOTES["reproducing.md"], "fresh_checks_day3")
     metrics = day3.main(["--data-dir", REAL, "--seed", "0", "--out", str(tmp_path / "day3_lstm_seed0")])
     inside = day3_inside.main(["--data-dir", REAL, "--model", str(tmp_path / "day3_lstm_seed0" / "model.keras"),
                                "--compare", "--out", str(tmp_path / "inside")])
-    fresh = results.day3_fresh_values(metrics, inside["LSTM seed 0"])
-    assert not results.failed_checks(fresh, checks), "a fresh seed-0 LSTM contradicts notes/day3.md's verdicts"
+    fresh = reproducing.day3_fresh_values(metrics, inside["LSTM seed 0"])
+    assert not reproducing.failed_checks(fresh, reproducing.DAY3_CHECKS), "a fresh seed-0 LSTM contradicts the notes"
 
 
 def test_a_learners_model_is_placed_among_the_notes_models(capsys):
@@ -147,7 +234,8 @@ def test_a_learners_model_is_placed_among_the_notes_models(capsys):
     import copy
 
     import day2_tensorflow as day2
-    trained = [m for m in results.load("day2_models.json")["models"].values() if m["identity"]["trained"]]
+    from tools.notes import day2 as notes_day2
+    trained = notes_day2.trained()
     mine = copy.deepcopy(trained[0])
     mine["W_hh_sigma_max"] = 9.0
     day2.print_among_notes(mine)

@@ -6,10 +6,10 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 from helpers import ROOT
 from rnn_days import cli, side_by_side
+
+import pytest
 
 
 def children(pid):

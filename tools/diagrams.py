@@ -10,9 +10,9 @@ import sys
 if __package__ in (None, ""):   # run as a path (python tools/diagrams.py): the repository root is the top
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
-
 from rnn_days import cli, plots  # noqa: E402
+
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 plt = plots.pyplot()
 

@@ -168,6 +168,7 @@ def make_parser():
     parser = cli.Parser(__doc__)
     parser.add_argument("--list", action="store_true", help="list the bugs and the tests that guard them; run nothing")
     parser.add_argument("-k", dest="keyword", default="", help="only the bugs whose name contains this text")
+    parser.add_argument("--json", type=cli.json_file, default=None, help="also write the table to this JSON file")
     return parser
 
 
@@ -180,13 +181,17 @@ def main(argv=None):
         for m in chosen:
             print(f"{m.path}: {m.name} ({', '.join(m.tests)})")
         return None
-    survivors = []
+    survivors, rows = [], []
     print("| bug | file | the tests that guard it |\n|---|---|---|")
     for m in [Mutant("none (the intact copy)", None, None, None, (BPTT, LSTM, DAY2, INSIDE, DAY4))] + chosen:
         code, last = run(m)
         print(f"| {m.name} | {m.path or '—'} | {last} |", flush=True)
+        rows.append({"bug": m.name, "file": m.path, "tests": list(m.tests), "result": last, "red": code != 0})
         if (code == 0) != (m.path is None):
             survivors.append(m.name)
+    if args.json:
+        from rnn_days.conditions import conditions
+        cli.write_json({"rows": rows, "conditions": conditions()}, args.json)
     if survivors:
         raise cli.Failure(f"{len(survivors)} not as expected: {'; '.join(survivors)}")
     print(f"every one of the {len(chosen)} bugs turned its tests red; the intact copy passed")

@@ -1,7 +1,7 @@
 """Worked solution of exercises/day2_train.py: training the NumPy RNN with your own gradients."""
-import numpy as np
-
 from day2_bptt_numpy import PARAM_NAMES, forward, init_params
+
+import numpy as np
 
 
 def recall_batch(rng, n, T):

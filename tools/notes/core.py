@@ -18,15 +18,15 @@ import os
 import re
 import typing
 
-import numpy as np
-
 from rnn_days import cli
 from rnn_days.conditions import describe
+
+import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))   # tools/notes/ -> the repo
 RESULTS = os.path.join(ROOT, "notes", "results")
 NOTES_DIR = os.path.join(ROOT, "notes")
-NOTE_NAMES = ("day1.md", "day2.md", "day3.md", "day4.md", "reproducing.md", "glossary.md")
+NOTE_NAMES = ("day1.md", "day2.md", "day3.md", "day4.md", "idea.md", "reproducing.md", "glossary.md")
 TABLE = re.compile(r"<!-- table: (\w+) -->\n(.*?)<!-- /table -->", re.S)
 VALUE = re.compile(r"<!-- v: (\w+) -->(.*?)<!-- /v -->", re.S)
 MAX_JSON_BYTES = 50_000_000   # the largest results file is a few MB

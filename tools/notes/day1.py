@@ -1,7 +1,5 @@
 """notes/day1.md: the recipe chosen on validation (padding, schedule), twenty seeds' results, the verdict on the
 original's accuracy. From day1_tensorflow.py's metrics.json files, collected into notes/results/."""
-import numpy as np
-
 from tools.notes.core import (
     conditions_of,
     core_minutes,
@@ -15,6 +13,8 @@ from tools.notes.core import (
     table,
     value,
 )
+
+import numpy as np
 
 NOTE = "day1.md"
 

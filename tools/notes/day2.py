@@ -1,7 +1,5 @@
 """notes/day2.md: the toy RNN's vanishing and exploding gradients (day2_bptt_numpy.py), the twenty trained Day-1
 SimpleRNNs looked inside (day2_tensorflow.py), the bag-of-words baseline (day1_baseline.py), and the verdicts."""
-import numpy as np
-
 from day2_tensorflow import VALUES, curve_key
 from tools.notes.core import (
     conditions_of,
@@ -21,6 +19,8 @@ from tools.notes.core import (
     value,
 )
 from tools.notes.day1 import accuracies
+
+import numpy as np
 
 NOTE = "day2.md"
 NEG_IN_POS = curve_key("negative", "positive reviews")     # the strongest probe: the phrase against the review

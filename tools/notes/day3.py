@@ -1,7 +1,5 @@
 """notes/day3.md: the LSTM's gradient paths by hand (day3_lstm_numpy.py), LSTMs and GRUs on IMDB
 (day3_tensorflow.py) and a look inside them beside the Day-1 SimpleRNNs (day3_inside.py), and the verdict."""
-import numpy as np
-
 from tools.notes.core import (
     conditions_of,
     core_minutes,
@@ -23,6 +21,8 @@ from tools.notes.core import (
 from tools.notes.day1 import best_val, runs
 from tools.notes.day2 import NEG_IN_POS, half_life_number
 from tools.notes.day2 import trained as day2_trained
+
+import numpy as np
 
 NOTE = "day3.md"
 CELLS = ("LSTM", "GRU", "SimpleRNN")
@@ -168,6 +168,21 @@ def median_of(cell, of):
 def order(of, reverse):
     """The three cells in order of a per-model value's median, largest first when reverse."""
     return " > ".join(sorted(CELLS, key=lambda c: median_of(c, of), reverse=reverse))
+
+
+@value("idea.md")
+def day3_x_ratio_lstm():
+    return sig(median_of("LSTM", x_ratio))
+
+
+@value("idea.md")
+def day3_x_ratio_simple():
+    return sig(median_of("SimpleRNN", x_ratio))
+
+
+@value("idea.md")
+def day3_half_life_lstm():
+    return num(median_of("LSTM", lambda m: half_life(m) or 0))
 
 
 @value(NOTE)

@@ -3,11 +3,11 @@ cells, ten seeds a point), what the trained models keep at longer lags, the hand
 at the start predicts learning."""
 import os
 
-import numpy as np
-
 import day4_memory as memory
 from rnn_days.conditions import describe
 from tools.notes.core import ROOT, f3, load, markdown_table, need, sig, table, value
+
+import numpy as np
 
 NOTE = "day4.md"
 FILES = {"recall": "day4_recall.json", "adding": "day4_adding.json"}
@@ -246,6 +246,27 @@ def day4_latch():
              f"10^{r['log10_gradient']:.0f}"] for r in need(day4("recall"), "latch", name="day4_recall.json")]
     return markdown_table(["lag T", "accuracy (1,000 sequences)", "∂h_T/∂h_1 in float64 (median)",
                            "∂h_T/∂h_1, summed in logs (median)"], rows)
+
+
+def latch():
+    return need(day4("recall"), "latch", name="notes/results/day4_recall.json")
+
+
+@value("idea.md")
+def day4_latch_accuracy():
+    accuracies = {r["accuracy"] for r in latch()}
+    return f"{accuracies.pop():.3f} at every lag" if len(accuracies) == 1 else ", ".join(
+        f"{r['accuracy']:.3f} at T = {r['T']:,}" for r in latch())
+
+
+@value("idea.md")
+def day4_latch_gradient_100():
+    return f"10^{next(r['log10_gradient'] for r in latch() if r['T'] == 100):.0f}"
+
+
+@value("idea.md")
+def day4_refit_simple():
+    return f"{np.median([r['keeps']['refit'] for r in solved_runs('recall', 'simple_rnn')]):.2f}"
 
 
 def simple_radius(when, angle=False):

@@ -2,16 +2,17 @@
 fresh run must reproduce (their thresholds are defined here, once), and the speed measurements."""
 import math
 import os
+import re
 import typing
-
-import numpy as np
 
 import day3_inside
 from day2_tensorflow import VALUES as DAY2_VALUES
 from rnn_days.conditions import describe
 from tools.notes import day2, day3, day4
-from tools.notes.core import RESULTS, f3, file_conditions, load, markdown_table, table
+from tools.notes.core import RESULTS, f3, file_conditions, load, markdown_table, table, value
 from tools.notes.day1 import best_val, runs
+
+import numpy as np
 
 NOTE = "reproducing.md"
 
@@ -30,6 +31,14 @@ def conditions_all():
                            "worker processes"], rows)
 
 
+@value(NOTE)
+def retrain_day1_same():
+    first, again = runs("day1_seeds.json"), runs("day1_seeds_rerun.json")
+    same = sum(first[s]["test_accuracy"] == again[s]["test_accuracy"]
+               and first[s]["val_accuracy_per_epoch"] == again[s]["val_accuracy_per_epoch"] for s in again)
+    return f"{same} of {len(again)}"
+
+
 @table(NOTE)
 def day3_recipes():
     rows = []
@@ -41,6 +50,17 @@ def day3_recipes():
             rows.append([cell.upper(), label, f"**{f3(np.median([best_val(found[s]) for s in seeds]))}**",
                          ", ".join(f3(best_val(found[s])) for s in seeds)])
     return markdown_table(["cell", "input dropout", "best validation accuracy: median", "seeds 0, 1, 2, 3, 4"], rows)
+
+
+@table(NOTE)
+def mutants():
+    rows = load("mutants.json")["rows"]
+    intact, planted = rows[0], rows[1:]
+    caught = sum(r["red"] for r in planted)
+    body = [[r["bug"], f"`{r['file']}`", "red" if r["red"] else "**green: not caught**",
+             re.sub(r" in [\d.]+s.*", "", r["result"])] for r in planted]
+    return (f"The intact copy: {re.sub(r' in [0-9.]+s.*', '', intact['result'])}. Planted: {len(planted)}, caught: "
+            f"{caught}.\n\n" + markdown_table(["bug", "file", "the tests", "pytest's last line"], body))
 
 
 # --- what a fresh run must reproduce ----------------------------------------------------------------------------------
@@ -136,6 +156,26 @@ def fresh_checks_day2():
 @table(NOTE)
 def fresh_checks_day3():
     return fresh_checks(day3_fresh_table(), DAY3_CHECKS)
+
+
+@table(NOTE)
+def day4_isa():
+    base, other = day4.day4("recall"), load("day4_recall_avx2.json")
+    rows = []
+    for cell in other["settings"]["cells"]:
+        for T in other["settings"]["lags"]["recall"]:
+            a = base["summary"]["recall"][cell]["points"].get(str(T), {})
+            b = other["summary"]["recall"][cell]["points"][str(T)]
+            if "solved" not in a or "solved" not in b:
+                continue
+            ra = {r["seed"]: r for r in base["runs"] if (r["cell"], r["T"]) == (cell, T)}
+            rb = {r["seed"]: r for r in other["runs"] if (r["cell"], r["T"]) == (cell, T)}
+            flipped = sum(ra[k]["solved"] != rb[k]["solved"] for k in rb)
+            moved = sum(ra[k]["steps"] != rb[k]["steps"] for k in rb)
+            rows.append([day4.name(cell), T, f"{a['solved']}/{a['seeds']}", f"{b['solved']}/{b['seeds']}",
+                         str(flipped), str(moved)])
+    return markdown_table(["cell", "lag", "solved, AVX-512 (the notes)", "solved, AVX2", "seeds that changed outcome",
+                           "seeds whose steps to solve changed"], rows)
 
 
 # --- speed ------------------------------------------------------------------------------------------------------------
