@@ -18,7 +18,7 @@ import os
 import time
 from collections import namedtuple
 
-from rnn_days import cli, imdb, training
+from rnn_days import cli, imdb, outputs, training
 
 import numpy as np
 
@@ -156,7 +156,7 @@ def main(argv=None):
                                           args.batch_size, args.patience)
     training.report(model, data.test, results, index_to_word)
 
-    with cli.Outputs(args.out) as out:   # all files together: a failed save keeps the previous run's
+    with outputs.Outputs(args.out) as out:   # all files together: a failed save keeps the previous run's
         model.save(out.path("model.keras"))
         training.write_run(out, model, history, results, args, "Day 1: SimpleRNN on IMDB")
     training.print_written(out)

@@ -22,7 +22,7 @@ unused, so every line below reads like its equation.
 import math
 import os
 
-from rnn_days import cli, plots
+from rnn_days import cli, outputs, plots
 from rnn_days.conditions import conditions
 
 import numpy as np
@@ -298,9 +298,9 @@ def main(argv=None):
     title = (f"vanilla RNN, T = {args.seq_len}, N = {args.batch}, H = {args.hidden}, "
              f"truncate = {args.truncate or args.seq_len}, inputs x {args.input_scale:g}, seed {args.seed}")
     print_table(results, title)
-    with cli.Outputs(args.out) as out:
+    with outputs.Outputs(args.out) as out:
         plot(results, args.clip, title, out.path("gradient_norms.png"))
-        cli.write_json({"settings": vars(args), "results": results, "warm_up": three_steps_by_hand(),
+        outputs.write_json({"settings": vars(args), "results": results, "warm_up": three_steps_by_hand(),
                         "conditions": conditions()}, out.path("gradient_norms.json"))
     for path in out.written():
         print(f"wrote {path}")

@@ -20,7 +20,7 @@ import time
 import typing
 
 import day2_bptt_numpy as bptt  # the hand-derived BPTT, to cross-check the Keras gradients: itself a lesson
-from rnn_days import cli, imdb, placement, plots, saved
+from rnn_days import cli, imdb, outputs, placement, plots, saved
 from rnn_days.bridge import simple_rnn_params
 from rnn_days.conditions import conditions
 
@@ -377,7 +377,7 @@ def main(argv=None):
         {name: (None, text) for name, text in FILLERS.items()}
     phrase_texts = {"positive": ("--phrase-positive", args.phrase_positive),
                     "negative": ("--phrase-negative", args.phrase_negative)}
-    cli.check_writable(args.out)   # before the work, not after it
+    outputs.check_writable(args.out)   # before the work, not after it
     start = time.perf_counter()
     entries = saved.open_models(args.model, ("SimpleRNN",), "day1_tensorflow.py", "--model")  # all checked first
     lengths = sorted({e["model"].input_shape[1] for e in entries})
@@ -402,7 +402,7 @@ def main(argv=None):
                "seconds_total": round(time.perf_counter() - start, 2), "settings": vars(args),
                "conditions": conditions()}
     first = next(iter(per_model))
-    with cli.Outputs(args.out) as out:
+    with outputs.Outputs(args.out) as out:
         plot_grad_through_time(per_model, out.path("grad_through_time.png"))
         plot_memory(per_model, out.path("memory.png"))
         if per_model[first]["review"]:
@@ -410,7 +410,7 @@ def main(argv=None):
         else:
             print(f"(no review.png: --review {args.review} is not among the {per_model[first]['reviews_used']} "
                   "full-length reviews)")
-        cli.write_json(metrics, out.path("metrics.json"))
+        outputs.write_json(metrics, out.path("metrics.json"))
     for path in out.written():
         print(f"wrote {path}")
     return metrics

@@ -24,7 +24,7 @@ from day2_tensorflow import (  # Day 2's probe
     ratio_stats,
     real_text_memory,
 )
-from rnn_days import cli, imdb, placement, plots, saved
+from rnn_days import cli, imdb, outputs, placement, plots, saved
 from rnn_days.conditions import conditions
 
 import numpy as np
@@ -264,7 +264,7 @@ def main(argv=None):
         if not compare:
             print(f"(no {saved.DAY1_MODEL}: no Day-1 SimpleRNN beside it; make one with `python day1_tensorflow.py`, "
                   "or pass --compare PATH)")
-    cli.check_writable(args.out)   # before the work, not after it
+    outputs.check_writable(args.out)   # before the work, not after it
     entries = (saved.open_models(args.model, ("LSTM", "GRU"), "day3_tensorflow.py", "--model")
                + saved.open_models(compare, ("SimpleRNN",), "day1_tensorflow.py", "--compare"))
     lengths = sorted({e["model"].input_shape[1] for e in entries})
@@ -274,12 +274,12 @@ def main(argv=None):
     phrase_texts = {"positive": ("--phrase-positive", args.phrase_positive),
                     "negative": ("--phrase-negative", args.phrase_negative)}
     per_model = analyse(entries, args.data_dir, phrase_texts, args.num_reviews)
-    with cli.Outputs(args.out) as out:
+    with outputs.Outputs(args.out) as out:
         plot_inside(per_model, out.path("inside.png"))
         plot_memory(per_model, out.path("memory.png"))
         if any("forget_mean_per_unit" in m for m in per_model.values()):
             plot_forget_units(per_model, out.path("forget_units.png"))
-        cli.write_json({"inside": per_model, "settings": vars(args), "conditions": conditions()},
+        outputs.write_json({"inside": per_model, "settings": vars(args), "conditions": conditions()},
                        out.path("metrics.json"))
     for path in out.written():
         print(f"wrote {path}")

@@ -26,7 +26,7 @@ import json
 import os
 
 from day2_bptt_numpy import make_batch, sigmoid  # Day 2's batch (the LSTM reads exactly the RNN's data), its sigmoid
-from rnn_days import cli, plots
+from rnn_days import cli, outputs, plots
 from rnn_days.conditions import conditions
 
 import numpy as np
@@ -284,10 +284,10 @@ def main(argv=None):
               f"{r['ratio_first_to_last']:.3g}")
     if why_not:
         print(why_not)
-    with cli.Outputs(args.out) as out:
+    with outputs.Outputs(args.out) as out:
         plot(results, rnn, title, out.path("gradient_paths.png"))
         settings = {k: v for k, v in vars(args).items() if k != "out"}  # the same seed gives the same bytes, anywhere
-        cli.write_json({"settings": settings, "results": results, "day2_rnn": rnn, "conditions": conditions()},
+        outputs.write_json({"settings": settings, "results": results, "day2_rnn": rnn, "conditions": conditions()},
                        out.path("gradient_paths.json"))
     for path in out.written():
         print(f"wrote {path}")

@@ -17,7 +17,7 @@ Outputs (in --out, default runs/day3/): model.keras, history.png, metrics.json.
 import os
 
 from day1_tensorflow import load_data, train_and_evaluate  # Day 1's pipeline, unchanged
-from rnn_days import cli, imdb, training
+from rnn_days import cli, imdb, outputs, training
 
 tf, keras = cli.import_tensorflow()
 OUT_OF_MEMORY = "lower --vocab-size, --maxlen or --batch-size"
@@ -70,7 +70,7 @@ def main(argv=None):
                                           args.batch_size, args.patience)
     training.report(model, data.test, results, index_to_word)
 
-    with cli.Outputs(args.out) as out:   # all files together: a failed save keeps the previous run's
+    with outputs.Outputs(args.out) as out:   # all files together: a failed save keeps the previous run's
         model.save(out.path("model.keras"))
         training.write_run(out, model, history, results, args, f"Day 3: {args.cell.upper()} on IMDB")
     training.print_written(out)

@@ -1,33 +1,38 @@
-"""Day 4: what a recurrent network can learn to remember -- the cost of learning against the lag.
+"""Day 4: what a recurrent network can learn to remember from a given start -- the cost of learning against the lag,
+and what the trained networks keep.
 
 What it shows: how many training steps a cell needs to learn a task whose answer sits T steps back, and how often it
-learns it at all within a stated cap. Two tasks, fresh random sequences every step:
+learns it at all within a stated cap, starting from Keras's weights or from a start made for long memory. Two
+tasks, fresh random sequences every step:
 
   * first-token recall: x_1 is the label bit (+1 or -1), x_2..x_T are random +1/-1 distractors; after step T say
-    whether x_1 was +1. Chance: 0.5.
+    whether x_1 was +1 -- one bit to hold. Chance: 0.5.
   * the adding problem (Hochreiter & Schmidhuber 1997): two channels, values uniform in (-1, 1) and markers; one
-    marker in the first tenth, one in [T/10, T/2); the target is the sum of the two marked values; an answer is right
-    when it is within 0.16. Chance (always answering 0): 0.15.
+    marker in the first tenth, one in [T/10, T/2); the target is the sum of the two marked values -- a value to hold
+    and add; an answer is right when it is within 0.16. Chance (always answering 0): 0.15.
 
 For every task, cell and lag T, ten seeds train until their validation batch is solved (accuracy >= 0.99 recall,
 >= 0.95 adding, checked every 100 steps) or the cap passes. A seed sets the starting weights (the same at every T)
 and the training, validation and test sequences (different at every T). Reported per point: k of n seeds solved, the
-exact 95% interval of the success rate, the median steps to solve, held-out accuracy on 2,000 new sequences. The
-horizon of a cell is the largest T up to which every lag of the grid is solved by at least 80% of the seeds within
-the cap. Before any training, the gradient that reaches the first input, ||dL/dx_1|| / ||dL/dx_T||, is measured at
-the starting weights for every cell and lag (float64, median over the seeds): does it predict what is learned?
+exact 95% interval of the success rate, the median steps to solve, held-out accuracy on 2,000 new sequences (and how
+many seeds beat the best answer without the memory, beyond chance). A cell has "learned up to T" when every lag of
+the grid up to T is solved by at least 80% of the seeds within the cap. Then each trained model is read at every lag
+up to a longer one (--long-lag), without retraining: with its own readout, with a freshly fitted linear readout, and
+with x_1 or a later input turned over. Before any training, the gradient that reaches the first input,
+||dL/dx_1|| / ||dL/dx_T||, is measured at the starting weights for every cell and lag (float64, median over the
+seeds): does it predict what is learned? And a one-unit latch set by hand shows a memory with no gradient.
 
 Each cell's lags run in increasing order; after two lags in a row where no seed solves, its longer lags are not
 trained (hopeless within the cap; listed as skipped). The gradient at the start is measured at every lag anyway.
 
-    python day4_memory.py --quick --out runs/day4_quick      # a smoke test, under a minute
-    python day4_memory.py                                    # the default grid, about 10 minutes on 2 cores
+    python day4_memory.py --quick --out runs/day4_quick      # a smoke test, about a minute
+    python day4_memory.py                                    # the default grid, about 12 minutes on 2 cores
     python day4_memory.py --full --out runs/day4_full        # the grid notes/day4.md shows (its wall time is there)
 
-Cells: simple_rnn (Keras's SimpleRNN, tanh), irnn (ReLU SimpleRNN, identity recurrent weights: Le et al. 2015), gru,
-lstm (Keras's start: forget bias 1), lstm_fb (forget bias --forget-bias, default 3), lstm_chrono (chrono
-initialisation, Tallec & Ollivier 2018: forget bias log u, u ~ U(1, T_max - 1), input bias its negative, T_max the
-largest lag of the task's grid).
+Cells: simple_rnn (Keras's SimpleRNN, tanh), irnn (ReLU SimpleRNN, identity recurrent weights: Le et al. 2015), gru
+(Keras's start: update bias 0), gru_fb (update-gate bias --forget-bias, default 3), lstm (Keras's start: forget bias
+1), lstm_fb (forget bias --forget-bias), lstm_chrono (chrono initialisation, Tallec & Ollivier 2018: forget bias
+log u, u ~ U(1, T_max - 1), input bias its negative, T_max the largest lag of the task's grid).
 Outputs (in --out, default runs/day4_memory/): learning.png, gradient_at_start.png, memory.json.
 """
 import functools
@@ -37,7 +42,7 @@ import os
 import time
 import typing
 
-from rnn_days import cli, plots, side_by_side
+from rnn_days import cli, outputs, plots, side_by_side
 from rnn_days.conditions import conditions, describe
 
 import numpy as np
@@ -593,7 +598,7 @@ def plot_learning(summary, settings, path):
             high = [p[str(T)]["interval"][1] - r for r, T in zip(rate, trained)]
             label = f"{CELLS[cell] if cell != 'lstm_fb' else 'LSTM b_f=' + format(settings['forget_bias'], 'g')}"
             bar = top.errorbar([T * shift for T in trained], rate, yerr=[low, high], fmt="o-", ms=4, capsize=2,
-                               label=f"{label} (horizon {summary[task][cell]['horizon'] or '-'})")
+                               label=f"{label} (learned up to {summary[task][cell]['horizon'] or '-'})")
             medians = [(T * shift, p[str(T)]["median_steps"]) for T in trained if p[str(T)]["median_steps"]]
             if medians:
                 bottom.plot(*zip(*medians), "o-", ms=4, color=bar[0].get_color(), label=label)
@@ -607,7 +612,7 @@ def plot_learning(summary, settings, path):
             _lag_axis(ax, lags)
         top.legend(fontsize=7, loc="lower left")
     fig.suptitle(f"{HIDDEN} units, Adam {LEARNING_RATE:g}, clip 1, batch {BATCH}\nbars: exact 95% interval; "
-                 f"dashed: the horizon's {HORIZON_SHARE:.0%}; dotted: the cap", fontsize=9)
+                 f"dashed: {HORIZON_SHARE:.0%} of the seeds; dotted: the cap", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -707,7 +712,7 @@ def main(argv=None):
                 "learning_rate": LEARNING_RATE, "batch": BATCH, "check_every": CHECK_EVERY, "val_size": VAL_SIZE,
                 "eval_size": EVAL_SIZE, "grad_size": GRAD_SIZE, "prune_after": PRUNE_AFTER, "long_lag": long_lag,
                 "long_size": LONG_SIZE}
-    cli.check_writable(args.out)   # before the work, not after it
+    outputs.check_writable(args.out)   # before the work, not after it
     start = time.perf_counter()
     print(f"{len(args.tasks)} task(s) x {len(cells)} cell(s) x {sum(len(lags[t]) for t in args.tasks)} lag(s) x "
           f"{len(seeds)} seed(s), at most {settings['steps']} steps each, {args.workers} worker(s)", flush=True)
@@ -715,20 +720,20 @@ def main(argv=None):
                                                  args.workers, long_lag)
     total = time.perf_counter() - start
     summary = summarise(runs, grads, skipped, args.tasks, cells, lags)
-    print(f"\nseeds solving within {settings['steps']} steps (horizon: every lag up to it solved by at least "
+    print(f"\nseeds solving within {settings['steps']} steps (learned up to T: every lag up to it solved by at least "
           f"{HORIZON_SHARE:.0%}), {total:.0f} s in all:")
     for task in args.tasks:
         for cell in cells:
             s = summary[task][cell]
             points = ", ".join(f"{T}: {p['solved']}/{p['seeds']}" if "solved" in p else f"{T}: skipped"
                                for T, p in s["points"].items())
-            print(f"  {task:>6} {CELLS[cell]:<11} horizon {s['horizon'] or '-':<4} {points}")
+            print(f"  {task:>6} {CELLS[cell]:<11} learned up to {s['horizon'] or '-':<4} {points}")
     info = dict(worker_info, workers=args.workers)
     print(f"conditions: {describe(info)} (per worker)")
-    with cli.Outputs(args.out) as out:
+    with outputs.Outputs(args.out) as out:
         plot_learning(summary, settings, out.path("learning.png"))
         plot_gradients(summary, settings, out.path("gradient_at_start.png"))
-        cli.write_json({"summary": summary, "runs": runs, "gradients": grads, "skipped": skipped,
+        outputs.write_json({"summary": summary, "runs": runs, "gradients": grads, "skipped": skipped,
                         "prediction": {task: prediction(task, summary[task], runs, grads) for task in args.tasks},
                         "latch": [latch(T) for T in LATCH_LAGS], "total_seconds": round(total, 1),
                         "chance": CHANCE, "baseline": BASELINE, "solved_threshold": SOLVED,

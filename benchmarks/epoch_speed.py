@@ -11,7 +11,8 @@ import time
 
 import day1_tensorflow as day1
 import day3_tensorflow as day3
-import race  # benchmarks/race.py: puts the repo root on sys.path
+import race
+from rnn_days import outputs  # benchmarks/race.py: puts the repo root on sys.path
 from rnn_days.conditions import conditions, describe, set_threads
 
 import numpy as np
@@ -55,7 +56,7 @@ def main(argv=None):
         print(f"{n:>10}: median {1e3 * t:.1f} ms per step -> {t * STEPS_PER_EPOCH:.1f} s per epoch "
               f"({t / med['simple_rnn']:.2f} x SimpleRNN)")
     if args.json:
-        cli.write_json({"ms_per_step": {n: 1e3 * t for n, t in med.items()},
+        outputs.write_json({"ms_per_step": {n: 1e3 * t for n, t in med.items()},
                         "seconds_per_epoch": {n: t * STEPS_PER_EPOCH for n, t in med.items()},
                         "ratio_to_simple_rnn": {n: t / med["simple_rnn"] for n, t in med.items()},
                         "settings": vars(args), "conditions": conditions()}, args.json)

@@ -14,7 +14,8 @@ import subprocess
 import sys
 import time
 
-import race  # benchmarks/race.py: puts the repo root on sys.path
+import race
+from rnn_days import outputs  # benchmarks/race.py: puts the repo root on sys.path
 
 import numpy as np
 
@@ -84,7 +85,7 @@ def main(argv=None):
     from rnn_days.conditions import conditions
     race.cli.import_tensorflow()  # for the versions in the conditions (the timings ran in the child processes)
     if args.json:
-        race.cli.write_json({"rows": rows, "settings": vars(args), "conditions": conditions()}, args.json)
+        outputs.write_json({"rows": rows, "settings": vars(args), "conditions": conditions()}, args.json)
     print(f"ratio xla/plain (1 thread): {rows[0]['ms_per_step'] / rows[1]['ms_per_step']:.2f}")
 
 

@@ -8,7 +8,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from rnn_days import cli
+from rnn_days import cli, outputs
 from rnn_days.conditions import conditions, describe, set_threads
 
 import numpy as np
@@ -68,7 +68,7 @@ def race(args, numpy_step, tf_step, names, shapes):
               f"over {args.repeats} runs")
     ratio = med["numpy"] / med["tensorflow"]
     if args.json:
-        cli.write_json({"numpy_ms": 1e3 * med["numpy"], "tensorflow_ms": 1e3 * med["tensorflow"], "ratio": ratio,
+        outputs.write_json({"numpy_ms": 1e3 * med["numpy"], "tensorflow_ms": 1e3 * med["tensorflow"], "ratio": ratio,
                         "largest_gradient_difference": worst, "settings": vars(args), "conditions": conditions()},
                        args.json)
     print(f"ratio numpy/tensorflow: {ratio:.2f}")

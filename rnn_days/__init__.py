@@ -24,13 +24,16 @@ import threading
 def _quiet_stop(signum, frame):
     # to the terminal's stderr as it was when the script started: TensorFlow's import hides file descriptor 2 a while
     os.write(_STDERR, b"\ninterrupted while starting; nothing was written\n")
-    raise SystemExit(130)
+    # at once: an exception raised inside a library's import (NumPy's, say) would come out as its own long message
+    os._exit(130)
 
 
 # A day script run from the shell: Ctrl-C (or SIGTERM, SIGHUP) while it is still importing its libraries ends with one
 # line and exit 130, not a traceback; cli.run takes the signals over once the script's main() starts.
-_main = os.path.abspath(getattr(sys.modules.get("__main__"), "__file__", "") or "")
+_main_module = sys.modules.get("__main__")
+_main = os.path.abspath(getattr(_main_module, "__file__", "") or "")
 if (threading.current_thread() is threading.main_thread() and _main.endswith(".py")
+        and getattr(_main_module, "__name__", "") == "__main__"   # not in a worker process (its main is __mp_main__)
         and _main.startswith(os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep)):
     _STDERR = os.dup(2)
     for _signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

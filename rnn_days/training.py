@@ -5,7 +5,7 @@ compile, fit, evaluate, save -- is the lesson, and stays in day1_tensorflow.py.
 import shlex
 import sys
 
-from rnn_days import cli, imdb, plots
+from rnn_days import cli, imdb, outputs, plots
 from rnn_days.conditions import conditions
 
 import numpy as np
@@ -49,7 +49,7 @@ def parse_flags(parser, argv=None):
         raise cli.UsageError(f"argument --vocab-size: must be > {imdb.INDEX_FROM} (indices 0-2 are reserved), "
                              f"got {args.vocab_size}")
     args.command = shlex.join(["python", parser.prog] + list(sys.argv[1:] if argv is None else argv))
-    cli.check_writable(args.out)   # before minutes of training, not after
+    outputs.check_writable(args.out)   # before minutes of training, not after
     return args
 
 
@@ -118,12 +118,13 @@ def identity(model, args):
 
 
 def write_run(out, model, history, results, args, title):
-    """Into an open cli.Outputs: history.png (when it trained) and metrics.json -- the results, the model's identity,
+    """Into an open outputs.Outputs: history.png (when it trained) and metrics.json -- the results, the model's
+    identity,
     the settings and the conditions."""
     if history:
         plot_history(history, out.path("history.png"), title)
     settings = {k: v for k, v in vars(args).items() if k != "command"}
-    cli.write_json(dict(results, model=identity(model, args), settings=settings, conditions=conditions()),
+    outputs.write_json(dict(results, model=identity(model, args), settings=settings, conditions=conditions()),
                    out.path("metrics.json"))
 
 

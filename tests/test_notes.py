@@ -242,3 +242,22 @@ def test_a_learners_model_is_placed_among_the_notes_models(capsys):
     printed = capsys.readouterr().out
     assert f"sigma_max(W_hh) 9.000: above all {len(trained)} models of the notes" in printed
     assert "expected now and then" in printed and "nowhere near the original's 1e-9" in printed
+
+
+ORIGINAL = os.path.join(core.ROOT, "..", "shared", "seeds", "000_4a8672d7ca813359.txt")
+
+
+@pytest.mark.skipif(not os.path.isfile(ORIGINAL), reason="the original Day-2 tutorial is not beside the checkout")
+def test_every_verdict_quotes_whole_sentences_of_the_original():
+    """The first cell of every verdict row quotes the original: a whole sentence (or a whole line of its code), as
+    it stands there, whitespace aside."""
+    original = open(ORIGINAL, encoding="utf-8").read()
+    quotes = [row.split(" | ")[0][3:-1] for note in DAYS for row in NOTES[note].splitlines()
+              if row.startswith('| "') and " | **" in row]
+    assert len(quotes) >= 6
+    for quote in quotes:
+        found = re.search(r"\s+".join(map(re.escape, quote.split())), original)
+        assert found, f"not in the original: {quote[:80]}"
+        before = original[:found.start()]
+        assert not before.strip() or before.endswith("\n") or before.rstrip()[-1] in ".!?", f"not whole: {quote[:60]}"
+        assert quote.rstrip()[-1] in ".!?)", f"not a sentence's end: {quote[-60:]}"

@@ -10,7 +10,7 @@ import sys
 if __package__ in (None, ""):   # run as a path (python tools/diagrams.py): the repository root is the top
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from rnn_days import cli, plots  # noqa: E402
+from rnn_days import cli, outputs, plots  # noqa: E402
 
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
@@ -173,8 +173,8 @@ def main(argv=None):
     parser = cli.Parser(__doc__)
     parser.add_out(FIGURES)
     args = parser.parse_args(argv)
-    cli.check_writable(args.out)
-    with cli.Outputs(args.out) as out:
+    outputs.check_writable(args.out)
+    with outputs.Outputs(args.out) as out:
         for name, draw in DIAGRAMS.items():
             draw(out.path(name))
     for path in out.written():

@@ -15,7 +15,7 @@ import typing
 if __package__ in (None, ""):   # run as a path (python tools/mutants.py): the repository root is the top
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from rnn_days import cli  # noqa: E402  (after the path, when run as a path)
+from rnn_days import cli, outputs  # noqa: E402  (after the path, when run as a path)
 
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # the repo root
 
@@ -191,7 +191,7 @@ def main(argv=None):
             survivors.append(m.name)
     if args.json:
         from rnn_days.conditions import conditions
-        cli.write_json({"rows": rows, "conditions": conditions()}, args.json)
+        outputs.write_json({"rows": rows, "conditions": conditions()}, args.json)
     if survivors:
         raise cli.Failure(f"{len(survivors)} not as expected: {'; '.join(survivors)}")
     print(f"every one of the {len(chosen)} bugs turned its tests red; the intact copy passed")

@@ -17,7 +17,7 @@ import sys
 if __package__ in (None, ""):   # run as a path (python tools/notes/__main__.py): the repository root is the top
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from rnn_days import cli  # noqa: E402  (after the path, when run as a path)
+from rnn_days import cli, outputs  # noqa: E402  (after the path, when run as a path)
 from tools.notes import core  # noqa: E402
 from tools.notes.collect import COLLECT  # noqa: E402
 
@@ -78,11 +78,11 @@ def main(argv=None):
         from rnn_days import imdb
         from rnn_days.conditions import conditions
         train, test = imdb.load_imdb(args.data_dir, num_words=10_000)
-        cli.write_json(dict(imdb.statistics(train, test), num_words=10_000, conditions=conditions()), args.out)
+        outputs.write_json(dict(imdb.statistics(train, test), num_words=10_000, conditions=conditions()), args.out)
         print(f"wrote {args.out}")
     elif args.command == "day4-figures":
         from tools.notes import day4
-        cli.check_writable(args.out)
+        outputs.check_writable(args.out)
         for path in day4.figures(args.out):
             print(f"wrote {path}")
     else:

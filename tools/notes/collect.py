@@ -4,7 +4,7 @@ two runs of the same seed are refused rather than one silently dropped."""
 import json
 import os
 
-from rnn_days import cli
+from rnn_days import cli, outputs
 
 DAY1_FIELDS = ("test_accuracy", "test_loss", "best_epoch", "epochs_run", "train_seconds", "test_accuracy_fits_maxlen",
                "test_accuracy_longer", "test_share_fits_maxlen", "val_accuracy_per_epoch")   # any training run's
@@ -53,14 +53,14 @@ def day1(folders, out):
         _add(runs, _fields(path, m, "settings", "seed"), run, path)
         settings, conditions = _fields(path, m, "settings"), _fields(path, m, "conditions")
     settings = {k: v for k, v in settings.items() if k not in ("seed", "out", "data_dir")}
-    cli.write_json({"runs": runs, "settings": settings, "conditions": conditions}, out)
+    outputs.write_json({"runs": runs, "settings": settings, "conditions": conditions}, out)
 
 
 def copy(paths, out):
     """One file as it is (one row per model, or a grid, with its conditions)."""
     if len(paths) != 1:
         raise cli.UsageError(f"copy takes one file, got {len(paths)}")
-    cli.write_json(read_json(paths[0]), out)
+    outputs.write_json(read_json(paths[0]), out)
 
 
 def many(paths, out):
@@ -69,7 +69,7 @@ def many(paths, out):
     for path in paths:
         run = read_json(path)
         _add(runs, f"seed {_fields(path, run, 'settings', 'seed')}", run, path)
-    cli.write_json({"runs": runs}, out)
+    outputs.write_json({"runs": runs}, out)
 
 
 COLLECT = {"day1": day1, "copy": copy, "many": many}

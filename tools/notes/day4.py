@@ -43,7 +43,7 @@ def cap(task="recall"):
 
 # --- section 2: the measure -------------------------------------------------------------------------------------------
 
-@table(NOTE)
+@table("reproducing.md")
 def day4_intervals():
     n = settings("recall")["seeds"]
     rows = [[f"{k} of {n}", f"{k / n:.0%}", "{:.2f} to {:.2f}".format(*memory.success_interval(k, n))]
