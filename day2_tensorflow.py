@@ -474,8 +474,8 @@ HEADLINE = ("test_accuracy", "ratio", "sigma_max", "tanh_prime", "effect_0")   #
 
 
 def headline(m):
-    """The headline values of one model, as print_among takes them: plain name -> (value, format)."""
-    return {VALUES[k].plain: (VALUES[k].of(m), VALUES[k].fmt) for k in HEADLINE}
+    """The headline values of one model, as print_among takes them."""
+    return placement.headline(VALUES, HEADLINE, m)
 
 
 def print_among_notes(m):

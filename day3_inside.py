@@ -215,8 +215,8 @@ HEADLINE = ("test_accuracy", "ratio_h", "ratio_c", "forget_mean")   # printed be
 
 
 def headline(m):
-    """The headline values of one LSTM, as print_among takes them: plain name -> (value, format)."""
-    return {VALUES[k].plain: (VALUES[k].of(m), VALUES[k].fmt) for k in HEADLINE}
+    """The headline values of one model, as print_among takes them."""
+    return placement.headline(VALUES, HEADLINE, m)
 
 
 def print_among_notes(m):

@@ -1,11 +1,10 @@
 """Day 2's checks: one BPTT step, the full backward pass, clipping, truncated BPTT and training with your own
 gradients. Equations are notes/day2.md's: (5) dL/dz, (6) the output layer, (7) through the tanh, (8) one step back
 through W_hh, (9) the sums over t."""
-import typing
-
 import day2_bptt_numpy as course
 from checks.harness import (
     TOL,
+    Problem,
     Wrong,
     array,
     call,
@@ -21,15 +20,6 @@ from checks.harness import (
 import numpy as np
 
 NAMES = course.PARAM_NAMES
-
-
-class Problem(typing.NamedTuple):
-    name: str
-    N: int
-    T: int
-    D: int
-    H: int
-    seed: int
 
 
 # several sizes and seeds; h_0 and every bias random (a zero h_0 hides a sum that skips t = 1)

@@ -1,11 +1,10 @@
 """Day 3's checks: one LSTM step backwards, the LSTM's full backward pass, and a GRU step in Keras's layout.
 Equations are notes/day3.md's: (7) c_T's error, (8)-(9) back to the gates, (10) through their slopes into a_t,
 (11) one step back to h_(t-1), (12) + (13) the two paths into c_(t-1), (14) the sums over t; (16)-(18) the GRU."""
-import typing
-
 import day3_lstm_numpy as course
 from checks.harness import (
     TOL,
+    Problem,
     Wrong,
     array,
     call,
@@ -22,15 +21,6 @@ import numpy as np
 
 NAMES = course.PARAM_NAMES
 GATES = ("input gate i", "forget gate f", "candidate g", "output gate o")
-
-
-class Problem(typing.NamedTuple):
-    name: str
-    N: int
-    T: int
-    D: int
-    H: int
-    seed: int
 
 
 PROBLEMS = [Problem("N=2, T=9, D=3, H=4", 2, 9, 3, 4, 0), Problem("N=3, T=5, D=2, H=3", 3, 5, 2, 3, 1),

@@ -6,6 +6,7 @@ import copy
 import importlib
 import os
 import traceback
+import typing
 
 import numpy as np
 
@@ -222,6 +223,16 @@ def numerical_gradient(f, array_, eps=1e-5):
         array_[i] = old
         grad[i] = (plus - minus) / (2 * eps)
     return grad
+
+
+class Problem(typing.NamedTuple):
+    """One size and seed a check runs on: N sequences, T steps, D inputs, H units."""
+    name: str
+    N: int
+    T: int
+    D: int
+    H: int
+    seed: int
 
 
 def on_every_problem(fn, problems, check_one):

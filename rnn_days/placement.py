@@ -38,6 +38,12 @@ def among(name, value, references, fmt="{:.3g}"):
     return f"{name} {text}: {where} (their range: {fmt.format(values[0])} to {fmt.format(values[-1])})"
 
 
+def headline(values, keys, m):
+    """The headline values of one model, as print_among takes them: plain name -> (value, format). values: {key:
+    Value(notes, plain, of, fmt)} as a day script defines them; keys: which of them."""
+    return {values[k].plain: (values[k].of(m), values[k].fmt) for k in keys}
+
+
 def print_among(m, headline, results_file, key, cell, what, stays):
     """Print where model m sits among the trained models of one results file of the notes: headline(m) -> {name:
     (value, format)}; what: "trained models of notes/day2.md"; stays: the conclusions that do not depend on it."""

@@ -1,28 +1,13 @@
 """Collecting the scripts' JSON into notes/results/: the training runs of one recipe keyed by seed, a copy of one
 file, several files keyed by their seed. A run's seed is read from what it recorded, never from a folder's name, and
 two runs of the same seed are refused rather than one silently dropped."""
-import json
 import os
 
 from rnn_days import cli, outputs
+from tools.notes.core import read_json
 
 DAY1_FIELDS = ("test_accuracy", "test_loss", "best_epoch", "epochs_run", "train_seconds", "test_accuracy_fits_maxlen",
                "test_accuracy_longer", "test_share_fits_maxlen", "val_accuracy_per_epoch")   # any training run's
-MAX_BYTES = 50_000_000
-
-
-def read_json(path):
-    """A JSON file written by a script: a regular file of a sane size (a FIFO would hang the read), parsed; a
-    cli.Failure naming the file otherwise."""
-    try:
-        if not os.path.isfile(path):
-            raise cli.Failure(f"{path}: {'not a regular file' if os.path.exists(path) else 'no such file'}")
-        if os.path.getsize(path) > MAX_BYTES:
-            raise cli.Failure(f"{path}: larger than {MAX_BYTES:,} bytes, not a results file")
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise cli.Failure(f"{path}: not a JSON file a script wrote ({type(exc).__name__})")
 
 
 def _fields(path, data, *keys):

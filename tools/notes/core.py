@@ -64,19 +64,24 @@ def value(note):
 
 # --- the results files ------------------------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
-def _load(name):
-    path = os.path.join(RESULTS, name)
+def read_json(path, what=None):
+    """A JSON file a script wrote: a regular file of a sane size (a FIFO would hang the read), parsed; a cli.Failure
+    naming the file (as `what`) otherwise."""
+    what = what or path
     try:
         if not os.path.isfile(path):
-            raise cli.Failure(f"notes/results/{name} is missing or not a file; regenerate it (notes/reproducing.md)")
+            raise cli.Failure(f"{what}: {'not a regular file' if os.path.exists(path) else 'no such file'}")
         if os.path.getsize(path) > MAX_JSON_BYTES:
-            raise cli.Failure(f"notes/results/{name} is larger than {MAX_JSON_BYTES:,} bytes: not a results file")
+            raise cli.Failure(f"{what}: larger than {MAX_JSON_BYTES:,} bytes, not a results file")
         with open(path, encoding="utf-8") as f:
             return json.load(f)
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise cli.Failure(f"notes/results/{name} cannot be read as JSON ({type(exc).__name__}); regenerate it "
-                          "(notes/reproducing.md)")
+        raise cli.Failure(f"{what}: not a JSON file a script wrote ({type(exc).__name__})")
+
+
+@functools.lru_cache(maxsize=None)
+def _load(name):
+    return read_json(os.path.join(RESULTS, name), f"notes/results/{name} (regenerate it: notes/reproducing.md)")
 
 
 def load(name):
