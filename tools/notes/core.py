@@ -269,7 +269,13 @@ def reading_minutes(body):
 
 
 def core_minutes(name):
-    """The reading time of a note's core path: every section not marked optional, exercises and what to try next
-    left out."""
-    return sum(reading_minutes(body) for heading, body in sections(read_note(name))
-               if not optional(heading) and not heading.startswith(NOT_READ_AS_CORE))
+    """The reading time of a note's core path: every section and subsection not marked optional, exercises and what
+    to try next left out."""
+    total = 0.0
+    for heading, body in sections(read_note(name)):
+        if optional(heading) or heading.startswith(NOT_READ_AS_CORE):
+            continue
+        parts = re.split(r"^### ", body, flags=re.M)
+        total += reading_minutes(parts[0]) + sum(reading_minutes(p) for p in parts[1:]
+                                                 if not optional(p.split("\n", 1)[0]))
+    return total

@@ -102,6 +102,12 @@ def day2_rule_saturating_worst():
     return f"{100 * max(abs(predicted_factor(r) / r['per_step_factor'] - 1) for r in rows):.1f}%"
 
 
+@value(NOTE)
+def day2_rule_mean_off():
+    off = [abs(r["scale"] * r["tanh_prime_mean"] / r["per_step_factor"] - 1) for r in toy("day2_toy.json").values()]
+    return f"{100 * min(off):.0f}–{100 * max(off):.0f}%"
+
+
 # --- section 4: the toy RNN -------------------------------------------------------------------------------------------
 
 @table(NOTE)
