@@ -86,6 +86,23 @@ def test_a_results_file_that_is_not_what_a_script_wrote_is_one_line(content, wor
     assert code == 1 and ("day1_seeds.json" in err) and (words in err or "regenerate" in err)
 
 
+def test_a_results_file_older_than_its_renderer_names_the_block(tmp_path, monkeypatch, capsys):
+    results = tmp_path / "results"
+    shutil.copytree(core.RESULTS, results)
+    path = results / "day1_seeds.json"
+    old = json.loads(path.read_text())
+    for run in old["runs"].values():
+        del run["test_accuracy"]                     # a field a newer script added
+    path.write_text(json.dumps(old))
+    monkeypatch.setattr(core, "RESULTS", str(results))
+    core._load.cache_clear()
+    try:
+        code, err = one_line_exit(main, ["check"], capsys)
+    finally:
+        core._load.cache_clear()
+    assert code == 1 and "test_accuracy" in err and "regenerate" in err
+
+
 def metrics(folder, seed):
     folder.mkdir(parents=True)
     run = {k: 0.5 for k in collect.DAY1_FIELDS}

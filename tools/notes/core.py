@@ -151,6 +151,11 @@ def count(models, holds):
     return f"in every model ({k} of {len(models)})" if k == len(models) else f"in {k} of {len(models)}"
 
 
+def k_of_n(models, holds):
+    """"k of n": how many of the models a statement holds in."""
+    return f"{sum(bool(holds(m)) for m in models)} of {len(models)}"
+
+
 def seeds_text(keys):
     keys = sorted(int(k) for k in keys)
     return f"seeds {keys[0]}–{keys[-1]}" if keys == list(range(keys[0], keys[-1] + 1)) else \
@@ -185,7 +190,13 @@ def _rendered(name, kind, note):
     if block is None or block.kind != kind:
         raise cli.Failure(f"notes/{note}: unknown {kind} marker {name!r}; the registered ones are listed by "
                           "`python -m tools.notes list`")
-    return block.render()
+    try:
+        return block.render()
+    except (KeyError, IndexError, TypeError, ValueError, StopIteration) as exc:
+        # A results file older than the code that reads it: name the block and the missing piece, not a traceback.
+        raise cli.Failure(f"notes/{note}: {kind} {name!r} cannot be built from notes/results/ "
+                          f"({type(exc).__name__}: {exc}); regenerate its results file "
+                          "(notes/reproducing.md lists the command)") from None
 
 
 def rebuild(text, note):

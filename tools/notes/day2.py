@@ -7,6 +7,7 @@ from tools.notes.core import (
     count,
     f3,
     f4,
+    k_of_n,
     load,
     markdown_table,
     med_range,
@@ -166,15 +167,18 @@ def day2_sigma_range():
 
 
 @value(NOTE)
+def day2_radius_range():
+    return span([VALUES["spectral_radius"].of(m) for m in trained()], lambda v: f"{v:.2f}", "–")
+
+
+@value(NOTE)
 def day2_rule_trained_count():
-    return count(trained(), lambda m: m["W_hh_sigma_max"] * m["tanh_prime_rms_after_10_steps"] > 1).replace(
-        "in every model ", "").replace("in ", "")
+    return k_of_n(trained(), lambda m: m["W_hh_sigma_max"] * m["tanh_prime_rms_after_10_steps"] > 1)
 
 
 @value(NOTE)
 def day2_factor_below_one():
-    return count(trained(), lambda m: m["per_step_factor_measured"] < 1).replace("in every model ", "").replace(
-        "in ", "")
+    return k_of_n(trained(), lambda m: m["per_step_factor_measured"] < 1)
 
 
 # --- section 6.1: the gradient through time in the trained models -----------------------------------------------------
