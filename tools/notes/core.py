@@ -290,3 +290,11 @@ def core_minutes(name):
         total += reading_minutes(parts[0]) + sum(reading_minutes(p) for p in parts[1:]
                                                  if not optional(p.split("\n", 1)[0]))
     return total
+
+
+def core_minutes_value(note):
+    """Register NOTE-stem_core_minutes: the note's core reading time in whole minutes, as its "Your hour" quotes it."""
+    def render():
+        return f"{core_minutes(note):.0f}"
+    render.__name__ = f"{note.removesuffix('.md')}_core_minutes"
+    return value(note)(render)

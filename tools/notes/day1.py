@@ -2,7 +2,7 @@
 original's accuracy. From day1_tensorflow.py's metrics.json files, collected into notes/results/."""
 from tools.notes.core import (
     conditions_of,
-    core_minutes,
+    core_minutes_value,
     f3,
     f4,
     load,
@@ -115,9 +115,7 @@ def day1_points_below():
     return f"{100 * (min(acc) - 0.82):.0f} to {100 * (np.median(acc) - 0.82):.0f}"
 
 
-@value(NOTE)
-def day1_core_minutes():
-    return f"{core_minutes(NOTE):.0f}"
+core_minutes_value(NOTE)
 
 
 @table(NOTE)

@@ -3,7 +3,7 @@ SimpleRNNs looked inside (day2_tensorflow.py), the bag-of-words baseline (day1_b
 from day2_tensorflow import VALUES, curve_key
 from tools.notes.core import (
     conditions_of,
-    core_minutes,
+    core_minutes_value,
     count,
     f3,
     f4,
@@ -402,9 +402,7 @@ def day2_lstm_range():
     return span(accuracies("day3_lstm_seeds.json"), f4)
 
 
-@value(NOTE)
-def day2_core_minutes():
-    return f"{core_minutes(NOTE):.0f}"
+core_minutes_value(NOTE)
 
 
 @table(NOTE)

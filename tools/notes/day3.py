@@ -2,7 +2,7 @@
 (day3_tensorflow.py) and a look inside them beside the Day-1 SimpleRNNs (day3_inside.py), and the verdict."""
 from tools.notes.core import (
     conditions_of,
-    core_minutes,
+    core_minutes_value,
     count,
     f3,
     f4,
@@ -266,9 +266,7 @@ def day3_c_ratio_range():
     return span([m["grad_c_ratio_first_to_last"]["median"] for m in inside_models("LSTM")])
 
 
-@value(NOTE)
-def day3_core_minutes():
-    return f"{core_minutes(NOTE):.0f}"
+core_minutes_value(NOTE)
 
 
 @table(NOTE)

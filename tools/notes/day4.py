@@ -5,7 +5,7 @@ import os
 
 import day4_memory as memory
 from rnn_days.conditions import describe
-from tools.notes.core import ROOT, f3, load, markdown_table, need, sig, table, value
+from tools.notes.core import ROOT, core_minutes_value, f3, load, markdown_table, need, sig, table, value
 
 import numpy as np
 
@@ -39,6 +39,9 @@ def steps_text(v):
 
 def cap(task="recall"):
     return f"{settings(task)['steps']:,}"
+
+
+core_minutes_value(NOTE)
 
 
 # --- section 2: the measure -------------------------------------------------------------------------------------------
