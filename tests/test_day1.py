@@ -84,6 +84,7 @@ def test_bad_flag_values_exit_2_with_one_line(flag, value, capsys):
     assert code == 2 and flag in err
 
 
+@pytest.mark.slow   # a fresh process imports TensorFlow (seconds); the flags themselves are checked in-process above
 def test_bad_flag_from_the_shell_is_one_line_no_traceback():
     assert_one_line(run_script("day1_tensorflow.py", "--epochs", "-3"), 2, "--epochs")
 

@@ -269,18 +269,20 @@ def test_model_day2_cannot_analyse_exits_1_saying_what_it_expected(name, imdb_di
     assert code == 1 and "expected a model made by day1_tensorflow.py" in err
 
 
-@pytest.mark.parametrize("state", ["not compiled", "compiled without metrics", "two metrics", "legacy h5"])
-def test_day1_model_in_any_compile_state_or_format_is_analysed(state, imdb_dir, tmp_path, capsys):
-    keras.utils.set_random_seed(0)
-    model = day1.build_model(100, 20, embed_dim=4, units=3)
-    if state != "not compiled":
-        model.compile(loss="binary_crossentropy",
-                      metrics=[] if state == "compiled without metrics" else ["accuracy", "mse"])
-    path = tmp_path / ("m.h5" if state == "legacy h5" else "m.keras")
-    model.save(path)
-    metrics = day2.main(flags(imdb_dir, tmp_path / "out") + ["--model", str(path)])
-    (label,) = metrics["models"]
-    assert 0 <= metrics["models"][label]["test_accuracy"] <= 1
+def test_day1_model_in_any_compile_state_or_format_is_analysed(imdb_dir, tmp_path, capsys):
+    paths = []
+    for state in ("not compiled", "compiled without metrics", "two metrics", "legacy h5"):   # one run, four models
+        keras.utils.set_random_seed(0)
+        model = day1.build_model(100, 20, embed_dim=4, units=3)
+        if state != "not compiled":
+            model.compile(loss="binary_crossentropy",
+                          metrics=[] if state == "compiled without metrics" else ["accuracy", "mse"])
+        paths.append(tmp_path / state.replace(" ", "_") / ("m.h5" if state == "legacy h5" else "m.keras"))
+        paths[-1].parent.mkdir()
+        model.save(paths[-1])
+    metrics = day2.main(flags(imdb_dir, tmp_path / "out") + ["--model"] + [str(p) for p in paths])
+    assert len(metrics["models"]) == 4
+    assert all(0 <= m["test_accuracy"] <= 1 for m in metrics["models"].values())
 
 
 def test_out_of_vocabulary_phrase_exits_2_naming_the_words(imdb_dir, tmp_path, capsys):

@@ -135,11 +135,20 @@ def test_bad_commands_are_one_line(argv, code, capsys):
     assert got == code
 
 
-def test_help_lists_the_commands_and_works_when_run_as_a_path():
+def test_help_lists_the_commands_and_a_wrong_one_is_one_line(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    printed = capsys.readouterr().out
+    assert exit_.value.code == 0 and "tables" in printed and "check" in printed and "day4-figures" in printed
+    code, err = one_line_exit(main, ["frobnicate"], capsys)
+    assert code == 2 and "frobnicate" in err
+
+
+@pytest.mark.slow
+def test_it_runs_as_a_path():
     result = run_script("tools/notes/__main__.py", "--help")
     assert result.returncode == 0 and "tables" in result.stdout and "check" in result.stdout
-    result = run_script("tools/notes/__main__.py", "frobnicate")
-    assert_one_line(result, 2, "frobnicate")
+    assert_one_line(run_script("tools/notes/__main__.py", "frobnicate"), 2, "frobnicate")
 
 
 def test_list_names_every_block_and_its_note(capsys):

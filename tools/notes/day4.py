@@ -134,23 +134,26 @@ def day4_cap():
 
 
 @value(NOTE)
-def day4_simple_recall_learned():
-    return str(learned("recall", "simple_rnn"))
+def day4_long_lag():
+    return f"{settings('recall')['long_lag']:,}"
 
 
-@value(NOTE)
-def day4_simple_adding_learned():
-    return str(learned("adding", "simple_rnn"))
+def learned_text(task, cell):
+    T = learned(task, cell)
+    return f"T = {T}" if T else "no lag of the grid"
 
 
-@value(NOTE)
-def day4_gru_recall_learned():
-    return str(learned("recall", "gru"))
+def _learned_value(task, cell):
+    """Register day4_TASK_learned_CELL: the lag a cell learned the task up to, as the grid's last row says."""
+    def render():
+        return learned_text(task, cell)
+    render.__name__ = f"day4_{task}_learned_{cell}"
+    value(NOTE)(render)
 
 
-@value(NOTE)
-def day4_lstm_recall_learned():
-    return str(learned("recall", "lstm"))
+for _task in FILES:
+    for _cell in memory.FULL["cells"]:
+        _learned_value(_task, _cell)
 
 
 def solved_text(task, cell, T):
@@ -158,8 +161,7 @@ def solved_text(task, cell, T):
     if "solved" not in p:
         return f"T = {T} not trained (two shorter lags unsolved)"
     median = p["median_steps"]
-    return (f"T = {T} in {p['solved']} of {p['seeds']} seeds within {cap(task)} steps"
-            + (f" (median {median:,.0f})" if median else ""))
+    return f"{p['solved']} of {p['seeds']} seeds" + (f" (median {median:,.0f} steps)" if median else "")
 
 
 @value(NOTE)
@@ -168,13 +170,20 @@ def day4_simple_recall_100():
 
 
 @value(NOTE)
-def day4_simple_recall_400():
-    return solved_text("recall", "simple_rnn", 400)
+def day4_simple_recall_longest():
+    T = max(settings("recall")["lags"]["recall"])
+    return f"T = {T}: {solved_text('recall', 'simple_rnn', T)}"
 
 
 @value(NOTE)
-def day4_simple_adding_20():
-    return solved_text("adding", "simple_rnn", 20)
+def day4_simple_recall_gradient_100():
+    return sig(point("recall", "simple_rnn", 100)["gradient_ratio_median"])
+
+
+@value(NOTE)
+def day4_long_start_steps_100():
+    return ", ".join(f"{name(c)} {point('recall', c, 100)['median_steps']:,.0f}"
+                     for c in ("gru_fb", "lstm_fb", "lstm_chrono"))
 
 
 @value(NOTE)
@@ -190,7 +199,8 @@ def day4_simple_adding_30_above():
 
 @value(NOTE)
 def day4_simple_adding_30_accuracy():
-    return f"{p_accuracy('adding', 'simple_rnn', 30)['min']:.2f}–{p_accuracy('adding', 'simple_rnn', 30)['max']:.2f}"
+    a = p_accuracy("adding", "simple_rnn", 30)
+    return f"{a['min']:.2f}–{a['max']:.2f}"
 
 
 def p_accuracy(task, cell, T):
@@ -334,6 +344,24 @@ def day4_prediction():
     return markdown_table(["task", "pairs of cells at one lag: the larger gradient solved more",
                            "p, the cells' gradients permuted", "points whose seeds disagree",
                            "mean AUC of a seed's own gradient", "p, outcomes permuted"], rows)
+
+
+def verdict_p(p):
+    return f"p = {p:.2g}: " + ("beyond chance" if p < 0.05 else "not distinguishable from chance")
+
+
+@value(NOTE)
+def day4_reading_prediction():
+    parts = []
+    for task in FILES:
+        pr = day4(task)["prediction"][task]
+        a, w = pr["across_cells"], pr["within_a_point"]
+        within = ("no point had seeds that disagree" if w["auc_mean"] is None else
+                  f"a seed's own gradient gives a mean AUC of {w['auc_mean']:.2f} ({verdict_p(w['p'])})")
+        parts.append(f"{'first-token recall' if task == 'recall' else 'the adding problem'}: across cells the larger "
+                     f"gradient solved more in {a['agree']} of {a['pairs']} pairs ({verdict_p(a['p'])}); within a "
+                     f"point, {within}")
+    return "; ".join(parts)
 
 
 # --- the conditions, the appendix's time table, the figures -----------------------------------------------------------
