@@ -244,11 +244,6 @@ def day2_vanished_count():
     return count(trained(), lambda m: m["grad_ratio_first_to_last"]["median"] > 1e-6)
 
 
-@value(NOTE)
-def day2_growth_predicted_count():
-    return count(trained(), STATEMENTS[2][1])
-
-
 # --- section 6.2: memory on real text ---------------------------------------------------------------------------------
 
 @table(NOTE)
@@ -286,16 +281,6 @@ def day2_neg150_range():
 @value(NOTE)
 def day2_neg150_outside():
     return count(trained(), lambda m: beyond_zero(m, NEG_IN_POS, 150))
-
-
-@value(NOTE)
-def day2_neg100_range():
-    return span([effect(m, NEG_IN_POS, 100) for m in trained()], signed3)
-
-
-@value(NOTE)
-def day2_neg100_outside():
-    return count(trained(), lambda m: beyond_zero(m, NEG_IN_POS, 100))
 
 
 @value(NOTE)

@@ -257,11 +257,6 @@ def day3_forget_untrained():
 
 
 @value(NOTE)
-def day3_direct_range():
-    return span([m["direct_path_gain_1_to_T_mean"] for m in inside_models("LSTM")])
-
-
-@value(NOTE)
 def day3_c_ratio_range():
     return span([m["grad_c_ratio_first_to_last"]["median"] for m in inside_models("LSTM")])
 
