@@ -187,6 +187,13 @@ def day4_long_start_steps_100():
 
 
 @value(NOTE)
+def day4_simple_recall_beyond_100():
+    counts = [p["solved"] for T, p in points("recall", "simple_rnn").items() if int(T) > 100 and "solved" in p]
+    n = settings("recall")["seeds"]
+    return f"{min(counts)} of {n}" if min(counts) == max(counts) else f"{min(counts)}–{max(counts)} of {n}"
+
+
+@value(NOTE)
 def day4_simple_adding_30():
     return solved_text("adding", "simple_rnn", 30)
 
@@ -237,6 +244,32 @@ def day4_keeps_recall():
                               f"trained readout, its worst lag from T to {long_lag:,}",
                               f"fresh linear readout at {long_lag:,}", "answers changed: x_1 turned over",
                               "x_2 or the last step turned over"], rows))
+
+
+def all_solved(task):
+    return [r for cell in cells(task) for r in solved_runs(task, cell)]
+
+
+KEPT = 0.9   # "kept": accuracy at the long lag at least this
+
+
+@value(NOTE)
+def day4_refit_kept():
+    rs = all_solved("recall")
+    return f"{sum(r['keeps']['refit'] >= KEPT for r in rs)} of {len(rs)}"
+
+
+@value(NOTE)
+def day4_trained_kept():
+    rs = all_solved("recall")
+    return f"{sum(r['keeps']['trained'] >= KEPT for r in rs)} of {len(rs)}"
+
+
+@value(NOTE)
+def day4_flips():
+    rs = all_solved("recall")
+    first, later = (np.median([r["keeps"][k] for r in rs]) for k in ("flip_first", "flip_later"))
+    return f"{first:.0%} of the answers, turning over x_2 or the last input {later:.0%}"
 
 
 @table(NOTE)
