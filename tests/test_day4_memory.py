@@ -294,6 +294,18 @@ def test_keeps_reads_a_latch_that_remembers_x1_and_forgets_the_rest():
     assert k["refit"] == 1.0 and k["flip_first"] == 1.0 and k["flip_later"] == 0.0
 
 
+def test_the_fresh_readout_is_scored_on_states_it_was_not_fitted_on():
+    """A state that holds nothing about x_1: 100 random units for 200 sequences. Fitted on the first half, least
+    squares can match those 100 targets exactly, so scored there it would read 1.0; scored on the second half, as
+    keeps does, it is a coin."""
+    def read(x):
+        h = np.random.default_rng(1).standard_normal((x.shape[0], x.shape[1], 100))
+        return h, np.zeros(x.shape[:2])
+    x, y = memory.recall_batch(np.random.default_rng(0), 200, 12)
+    k = memory.keeps(read, "recall", 4, 12, x, y)
+    assert 0.3 < k["refit"] < 0.7, k["refit"]
+
+
 def test_leading_eigenvalue_of_a_rotation_and_the_blocks_of_a_gated_kernel():
     import keras
     model = memory.build_model("simple_rnn", "recall", 5, 2)
@@ -303,6 +315,8 @@ def test_leading_eigenvalue_of_a_rotation_and_the_blocks_of_a_gated_kernel():
     radius, found = memory.leading_eigenvalue(model)
     assert np.isclose(radius, 1.5, rtol=1e-6) and np.isclose(found, angle, rtol=1e-5)
     assert memory.block_rms_singular_value(model) == pytest.approx([1.5], rel=1e-6)
+    model.layers[0].cell.recurrent_kernel.assign(np.diag([-2.0, 1.0]).astype(np.float32))   # largest in size, not
+    assert memory.leading_eigenvalue(model) == pytest.approx((2.0, np.pi))                 # largest real part
     keras.utils.set_random_seed(0)
     for cell, k in (("gru", 3), ("lstm", 4)):   # Keras's Orthogonal over the whole (H, kH): rows orthonormal, so the
         blocks = memory.block_rms_singular_value(memory.build_model(cell, "recall", 5, 8))   # blocks share H
