@@ -49,7 +49,7 @@ import numpy as np
 
 CELLS = {"simple_rnn": "SimpleRNN", "irnn": "IRNN", "gru": "GRU", "gru_fb": "GRU b_u=3", "lstm": "LSTM",
          "lstm_fb": "LSTM b_f=3", "lstm_chrono": "LSTM chrono"}
-FULL = {"lags": {"recall": (10, 20, 30, 50, 75, 100, 150), "adding": (10, 20, 30, 50, 75)},
+FULL = {"lags": {"recall": (10, 20, 30, 50, 75, 100), "adding": (10, 20, 30, 50)},
         "cells": ("simple_rnn", "gru", "gru_fb", "lstm", "lstm_fb", "lstm_chrono"), "seeds": 10, "steps": 6000,
         "long_lag": 1000}
 DEFAULT = {"lags": {"recall": (10, 20, 50, 100), "adding": (10, 20, 50)},
