@@ -3,6 +3,7 @@ results files that are not what a script wrote end in one line; the collector re
 FIFO, and JSON it cannot read; the command line lists what it renders and takes --help as a path too."""
 import json
 import os
+import pathlib
 import shutil
 
 import tools.notes  # noqa: F401 -- registers every note's blocks
@@ -69,37 +70,33 @@ def test_check_names_the_blocks_that_differ(notes_copy, capsys):
     assert code == 1 and "day2_ratio_median" in capsys.readouterr().out or "day2_ratio_median" in err
 
 
-@pytest.mark.parametrize("content,words", [
-    ("{not json", "not a JSON file"), ("[" * 100_000 + "]" * 100_000, "not a JSON file"),
-    ('{"runs": {}}', "has no"),
-], ids=["garbage", "deep", "no-runs"])
-def test_a_results_file_that_is_not_what_a_script_wrote_is_one_line(content, words, tmp_path, monkeypatch, capsys):
+def check_with_day1_seeds(content, tmp_path, monkeypatch, capsys):
+    """`check` against a copy of notes/results/ whose day1_seeds.json holds content: (exit code, stderr)."""
     results = tmp_path / "results"
     shutil.copytree(core.RESULTS, results)
     (results / "day1_seeds.json").write_text(content)
     monkeypatch.setattr(core, "RESULTS", str(results))
     core._load.cache_clear()
     try:
-        code, err = one_line_exit(main, ["check"], capsys)
+        return one_line_exit(main, ["check"], capsys)
     finally:
         core._load.cache_clear()
+
+
+@pytest.mark.parametrize("content,words", [
+    ("{not json", "not a JSON file"), ("[" * 100_000 + "]" * 100_000, "not a JSON file"),
+    ('{"runs": {}}', "has no"),
+], ids=["garbage", "deep", "no-runs"])
+def test_a_results_file_that_is_not_what_a_script_wrote_is_one_line(content, words, tmp_path, monkeypatch, capsys):
+    code, err = check_with_day1_seeds(content, tmp_path, monkeypatch, capsys)
     assert code == 1 and ("day1_seeds.json" in err) and (words in err or "regenerate" in err)
 
 
 def test_a_results_file_older_than_its_renderer_names_the_block(tmp_path, monkeypatch, capsys):
-    results = tmp_path / "results"
-    shutil.copytree(core.RESULTS, results)
-    path = results / "day1_seeds.json"
-    old = json.loads(path.read_text())
+    old = json.loads((pathlib.Path(core.RESULTS) / "day1_seeds.json").read_text())
     for run in old["runs"].values():
         del run["test_accuracy"]                     # a field a newer script added
-    path.write_text(json.dumps(old))
-    monkeypatch.setattr(core, "RESULTS", str(results))
-    core._load.cache_clear()
-    try:
-        code, err = one_line_exit(main, ["check"], capsys)
-    finally:
-        core._load.cache_clear()
+    code, err = check_with_day1_seeds(json.dumps(old), tmp_path, monkeypatch, capsys)
     assert code == 1 and "test_accuracy" in err and "regenerate" in err
 
 

@@ -170,12 +170,6 @@ def day4_simple_recall_100():
 
 
 @value(NOTE)
-def day4_simple_recall_longest():
-    T = max(settings("recall")["lags"]["recall"])
-    return f"T = {T}: {solved_text('recall', 'simple_rnn', T)}"
-
-
-@value(NOTE)
 def day4_simple_recall_gradient_100():
     return sig(point("recall", "simple_rnn", 100)["gradient_ratio_median"])
 
@@ -184,13 +178,6 @@ def day4_simple_recall_gradient_100():
 def day4_long_start_steps_100():
     return ", ".join(f"{name(c)} {point('recall', c, 100)['median_steps']:,.0f}"
                      for c in ("gru_fb", "lstm_fb", "lstm_chrono"))
-
-
-@value(NOTE)
-def day4_simple_recall_beyond_100():
-    counts = [p["solved"] for T, p in points("recall", "simple_rnn").items() if int(T) > 100 and "solved" in p]
-    n = settings("recall")["seeds"]
-    return f"{min(counts)} of {n}" if min(counts) == max(counts) else f"{min(counts)}–{max(counts)} of {n}"
 
 
 @value(NOTE)
