@@ -261,3 +261,14 @@ def test_every_verdict_quotes_whole_sentences_of_the_original():
         before = original[:found.start()]
         assert not before.strip() or before.endswith("\n") or before.rstrip()[-1] in ".!?", f"not whole: {quote[:60]}"
         assert quote.rstrip()[-1] in ".!?)", f"not a sentence's end: {quote[-60:]}"
+
+
+def test_same_runs_counts_seeds_equal_in_test_accuracy_and_every_epoch():
+    first = {"0": {"test_accuracy": 0.8, "val_accuracy_per_epoch": [0.7, 0.8]},
+             "1": {"test_accuracy": 0.9, "val_accuracy_per_epoch": [0.8, 0.9]},
+             "2": {"test_accuracy": 0.5, "val_accuracy_per_epoch": [0.5]}}
+    again = {"0": {"test_accuracy": 0.8, "val_accuracy_per_epoch": [0.7, 0.8]},      # the same
+             "1": {"test_accuracy": 0.9, "val_accuracy_per_epoch": [0.8, 0.91]}}     # one epoch differs
+    assert reproducing.same_runs(first, again) == "1 of 2"
+    again["0"] = dict(again["0"], test_accuracy=0.81)                                 # the test accuracy differs
+    assert reproducing.same_runs(first, again) == "0 of 2"

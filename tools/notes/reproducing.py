@@ -31,12 +31,24 @@ def conditions_all():
                            "worker processes"], rows)
 
 
-@value(NOTE)
-def retrain_day1_same():
-    first, again = runs("day1_seeds.json"), runs("day1_seeds_rerun.json")
+def same_runs(first, again):
+    """How many seeds of a second run (seed -> metrics) match the first exactly: the test accuracy and the validation
+    accuracy of every epoch. Returns "k of n", n the seeds run again."""
     same = sum(first[s]["test_accuracy"] == again[s]["test_accuracy"]
                and first[s]["val_accuracy_per_epoch"] == again[s]["val_accuracy_per_epoch"] for s in again)
     return f"{same} of {len(again)}"
+
+
+@value(NOTE)
+def retrain_day1_same():
+    return same_runs(runs("day1_seeds.json"), runs("day1_seeds_rerun.json"))
+
+
+@value(NOTE)
+def retrain_day3_same():
+    first = {f"{c} {s}": r for c in ("lstm", "gru") for s, r in runs(f"day3_{c}_seeds.json").items()}
+    again = {f"{c} {s}": r for c in ("lstm", "gru") for s, r in runs(f"day3_{c}_seeds_rerun.json").items()}
+    return same_runs(first, again)
 
 
 @table(NOTE)
