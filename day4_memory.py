@@ -575,6 +575,11 @@ def _lag_axis(ax, lags):
     ax.grid(alpha=0.3)
 
 
+def cell_label(cell, forget_bias):
+    """A cell's name in a figure, with the bias its long-memory start was given (CELLS names the default, 3)."""
+    return {"lstm_fb": f"LSTM b_f={forget_bias:g}", "gru_fb": f"GRU b_u={forget_bias:g}"}.get(cell, CELLS[cell])
+
+
 def task_title(task):
     return "first-token recall" if task == "recall" else "adding problem"
 
@@ -595,7 +600,7 @@ def plot_learning(summary, settings, path):
             rate = [p[str(T)]["solved"] / p[str(T)]["seeds"] for T in trained]
             low = [r - p[str(T)]["interval"][0] for r, T in zip(rate, trained)]
             high = [p[str(T)]["interval"][1] - r for r, T in zip(rate, trained)]
-            label = f"{CELLS[cell] if cell != 'lstm_fb' else 'LSTM b_f=' + format(settings['forget_bias'], 'g')}"
+            label = cell_label(cell, settings["forget_bias"])
             bar = top.errorbar([T * shift for T in trained], rate, yerr=[low, high], fmt="o-", ms=4, capsize=2,
                                label=f"{label} (learned up to {summary[task][cell]['horizon'] or '-'})")
             medians = [(T * shift, p[str(T)]["median_steps"]) for T in trained if p[str(T)]["median_steps"]]
@@ -628,7 +633,7 @@ def plot_gradients(summary, settings, path):
         for cell in cells:
             p = summary[task][cell]["points"]
             line, = ax.plot(lags, [p[str(T)]["gradient_ratio_median"] for T in lags], "o-", ms=4,
-                            label=CELLS[cell] if cell != "lstm_fb" else f"LSTM b_f={settings['forget_bias']:g}")
+                            label=cell_label(cell, settings["forget_bias"]))
             ax.fill_between(lags, [p[str(T)]["gradient_ratio_min"] for T in lags],
                             [p[str(T)]["gradient_ratio_max"] for T in lags], color=line.get_color(), alpha=0.15)
         ax.set(yscale="log", xlabel="T", ylabel="||dL/dx_1|| / ||dL/dx_T|| at the start",

@@ -448,3 +448,8 @@ def test_an_out_that_is_a_link_to_nothing_is_refused_before_the_grid(tmp_path, m
     monkeypatch.setattr(memory, "run_grid", lambda *a: pytest.fail("the grid started"))
     code, err = one_line_exit(memory.main, ["--quick", "--out", str(tmp_path / "out")], capsys)
     assert code == 2 and "link to nothing" in err
+
+
+def test_a_figure_names_the_bias_a_long_memory_start_was_given():
+    assert memory.cell_label("gru_fb", 1.0) == "GRU b_u=1" and memory.cell_label("lstm_fb", 2.5) == "LSTM b_f=2.5"
+    assert memory.cell_label("lstm_chrono", 1.0) == "LSTM chrono"
