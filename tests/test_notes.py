@@ -272,3 +272,9 @@ def test_same_runs_counts_seeds_equal_in_test_accuracy_and_every_epoch():
     assert reproducing.same_runs(first, again) == "1 of 2"
     again["0"] = dict(again["0"], test_accuracy=0.81)                                 # the test accuracy differs
     assert reproducing.same_runs(first, again) == "0 of 2"
+
+
+def test_best_kept_takes_either_readout_of_any_run():
+    from tools.notes import day4
+    runs = [{"keeps": {"trained": 0.1, "refit": 0.3}}, {"keeps": {"trained": 0.4, "refit": 0.2}}]
+    assert day4.best_kept(runs) == 0.4 and day4.best_kept(runs[:1]) == 0.3
