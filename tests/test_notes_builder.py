@@ -66,8 +66,10 @@ def test_a_broken_note_is_one_line(damage, words, notes_copy, capsys):
 def test_check_names_the_blocks_that_differ(notes_copy, capsys):
     day2 = notes_copy / "day2.md"
     day2.write_text(day2.read_text().replace("-->0.38<!-- /v -->", "-->0.39<!-- /v -->", 1))
-    code, err = one_line_exit(main, ["check"], capsys)
-    assert code == 1 and "day2_ratio_median" in capsys.readouterr().out or "day2_ratio_median" in err
+    with pytest.raises(SystemExit) as exit_info:
+        cli.run(main, ["check"])
+    out, err = capsys.readouterr()
+    assert exit_info.value.code == 1 and "notes/day2.md: day2_ratio_median differ" in out and len(err.splitlines()) == 1
 
 
 def check_with_day1_seeds(content, tmp_path, monkeypatch, capsys):

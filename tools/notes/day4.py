@@ -400,7 +400,8 @@ def day4_reading_prediction():
 @table(NOTE)
 def day4_conditions():
     c = day4("recall")["conditions"]
-    return f"*Conditions: {describe(c)}, {c['workers']} worker processes; [in full](reproducing.md#conditions).*\n"
+    workers = f"{c['workers']} worker process" + ("es" if c["workers"] != 1 else "")
+    return f"*Conditions: {describe(c)}, {workers}; [in full](reproducing.md#conditions).*\n"
 
 
 def day4_speed(d):
