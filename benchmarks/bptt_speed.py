@@ -14,8 +14,11 @@ range; some CPUs then slow NumPy down (notes/reproducing.md, Speed).
     python benchmarks/bptt_speed.py --threads 1
     python benchmarks/bptt_speed.py --threads 2
 """
-import day2_bptt_numpy as bptt
 import race  # benchmarks/race.py: flags, threads, timing, the ratio line (puts the repo root on sys.path)
+
+# race puts the repo root on sys.path: the days import only after it
+# isort: split
+import day2_bptt_numpy as bptt
 from rnn_days.bridge import keras_simple_rnn
 
 import numpy as np

@@ -9,9 +9,12 @@ noise hits all alike. Reported: the median time of one training step, the epoch 
 """
 import time
 
+import race
+
+# race puts the repo root on sys.path: the days import only after it
+# isort: split
 import day1_tensorflow as day1
 import day3_tensorflow as day3
-import race
 from rnn_days import outputs  # benchmarks/race.py: puts the repo root on sys.path
 from rnn_days.conditions import conditions, describe, set_threads
 

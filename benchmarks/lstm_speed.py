@@ -8,8 +8,11 @@ bptt_speed.py (benchmarks/race.py). Goal: ratio <= 1.0.
     python benchmarks/lstm_speed.py --threads 1
     python benchmarks/lstm_speed.py --threads 2
 """
-import day3_lstm_numpy as lstm
 import race  # benchmarks/race.py: flags, threads, timing, the ratio line (puts the repo root on sys.path)
+
+# race puts the repo root on sys.path: the days import only after it
+# isort: split
+import day3_lstm_numpy as lstm
 from rnn_days.bridge import keras_lstm
 
 import numpy as np

@@ -75,6 +75,9 @@ class Outputs:
         try:
             if kind is None:
                 self._commit()
+            elif issubclass(kind, OSError):   # a file that could not be written into staging: nothing moved yet
+                raise Failure(f"could not write the run's files in {self.folder}: {exc.strerror or exc}; previous "
+                              "outputs kept") from exc
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
         return False

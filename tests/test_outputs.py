@@ -22,6 +22,15 @@ def test_outputs_replace_files_only_when_all_were_written(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["a.txt", "keep.txt"]
 
 
+def test_a_file_that_cannot_be_written_into_staging_is_a_failure_and_keeps_the_previous_files(tmp_path):
+    (tmp_path / "a.txt").write_text("old a")
+    with pytest.raises(cli.Failure, match="No space left on device; previous outputs kept"):
+        with outputs.Outputs(str(tmp_path)) as out:
+            open(out.path("a.txt"), "w").write("half")
+            raise OSError(28, "No space left on device")
+    assert sorted(os.listdir(tmp_path)) == ["a.txt"] and (tmp_path / "a.txt").read_text() == "old a"
+
+
 def test_json_files_are_written_whole(tmp_path, monkeypatch):
     path = tmp_path / "r.json"
     outputs.write_json({"a": 1}, path)

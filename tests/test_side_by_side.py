@@ -65,4 +65,4 @@ def kill_myself(*args):
 @pytest.mark.slow
 def test_a_worker_that_dies_is_one_line(capsys):
     with pytest.raises(cli.Failure, match="worker process died"):
-        list(side_by_side.run_jobs([(kill_myself, 1)], workers=1))
+        list(side_by_side.run_jobs(kill_myself, [1], workers=1))
