@@ -26,7 +26,7 @@ Each cell's lags run in increasing order; after two lags in a row where no seed 
 trained (hopeless within the cap; listed as skipped). The gradient at the start is measured at every lag anyway.
 
     python day4_memory.py --quick --out runs/day4_quick      # a smoke test, about a minute
-    python day4_memory.py                                    # the default grid, about 12 minutes on 2 cores
+    python day4_memory.py                                    # the default grid, about 10 minutes on 2 cores
     python day4_memory.py --full --out runs/day4_full        # the grid notes/day4.md shows (its wall time is there)
 
 Cells: simple_rnn (Keras's SimpleRNN, tanh), irnn (ReLU SimpleRNN, identity recurrent weights: Le et al. 2015), gru

@@ -119,8 +119,7 @@ def identity(model, args):
 
 def write_run(out, model, history, results, args, title):
     """Into an open outputs.Outputs: history.png (when it trained) and metrics.json -- the results, the model's
-    identity,
-    the settings and the conditions."""
+    identity, the settings and the conditions."""
     if history:
         plot_history(history, out.path("history.png"), title)
     settings = {k: v for k, v in vars(args).items() if k != "command"}

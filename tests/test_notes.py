@@ -275,6 +275,17 @@ def test_same_runs_counts_seeds_equal_in_test_accuracy_and_every_epoch():
 
 
 def test_best_kept_takes_either_readout_of_any_run():
-    from tools.notes import day4
     runs = [{"keeps": {"trained": 0.1, "refit": 0.3}}, {"keeps": {"trained": 0.4, "refit": 0.2}}]
-    assert day4.best_kept(runs) == 0.4 and day4.best_kept(runs[:1]) == 0.3
+    assert notes_day4.best_kept(runs) == 0.4 and notes_day4.best_kept(runs[:1]) == 0.3
+
+
+def test_kept_counts_the_runs_at_or_above_the_bar_with_one_readout():
+    runs = [{"keeps": {"trained": 0.9, "refit": 0.89}}, {"keeps": {"trained": 0.2, "refit": 1.0}},
+            {"keeps": {"trained": 0.95, "refit": 0.5}}]
+    assert notes_day4.kept_count(runs, "trained") == "2 of 3" and notes_day4.kept_count(runs, "refit") == "1 of 3"
+
+
+def test_a_p_value_is_beyond_chance_only_below_five_percent_and_workers_are_counted():
+    assert notes_day4.verdict_p(0.019) == "p = 0.019: beyond chance"
+    assert notes_day4.verdict_p(0.05) == "p = 0.05: not distinguishable from chance"
+    assert notes_day4.workers_text(1) == "1 worker process" and notes_day4.workers_text(2) == "2 worker processes"

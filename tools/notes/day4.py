@@ -240,16 +240,19 @@ def all_solved(task):
 KEPT = 0.9   # "kept": accuracy at the long lag at least this
 
 
+def kept_count(runs, readout):
+    """"k of n": the runs whose accuracy at the long lag with `readout` ("trained" or "refit") is at least KEPT."""
+    return f"{sum(r['keeps'][readout] >= KEPT for r in runs)} of {len(runs)}"
+
+
 @value(NOTE)
 def day4_refit_kept():
-    rs = all_solved("recall")
-    return f"{sum(r['keeps']['refit'] >= KEPT for r in rs)} of {len(rs)}"
+    return kept_count(all_solved("recall"), "refit")
 
 
 @value(NOTE)
 def day4_trained_kept():
-    rs = all_solved("recall")
-    return f"{sum(r['keeps']['trained'] >= KEPT for r in rs)} of {len(rs)}"
+    return kept_count(all_solved("recall"), "trained")
 
 
 @value(NOTE)
@@ -276,7 +279,7 @@ def day4_keeps_adding():
 @value(NOTE)
 def day4_adding_kept_best():
     """The best accuracy, either readout, of any model that solved the adding problem, read at the long lag."""
-    return f"{best_kept([r for c in cells('adding') for r in solved_runs('adding', c)]):.2f}"
+    return f"{best_kept(all_solved('adding')):.2f}"
 
 
 def best_kept(runs):
@@ -400,8 +403,11 @@ def day4_reading_prediction():
 @table(NOTE)
 def day4_conditions():
     c = day4("recall")["conditions"]
-    workers = f"{c['workers']} worker process" + ("es" if c["workers"] != 1 else "")
-    return f"*Conditions: {describe(c)}, {workers}; [in full](reproducing.md#conditions).*\n"
+    return f"*Conditions: {describe(c)}, {workers_text(c['workers'])}; [in full](reproducing.md#conditions).*\n"
+
+
+def workers_text(n):
+    return f"{n} worker process" + ("" if n == 1 else "es")
 
 
 def day4_speed(d):

@@ -244,7 +244,6 @@ def day4_time():
                          "—" if v["us"] is None else f"{v['us']:.0f} µs",
                          "—" if v["compile"] is None else f"{v['compile']:.1f} s"])
     walls = "; ".join(f"{task}: {day4.day4(task)['total_seconds'] / 60:.0f} min" for task in day4.FILES)
-    workers = day4.settings("recall")["workers"]
-    return (f"Wall time of the two runs, {workers} worker process{'es' if workers > 1 else ''} of one thread each: "
+    return (f"Wall time of the two runs, {day4.workers_text(day4.settings('recall')['workers'])} of one thread each: "
             f"{walls}.\n\n" + markdown_table(["task", "cell", "lags trained", "seed-steps trained",
                                               "per model-step per time step", "compile per job (median)"], rows))
